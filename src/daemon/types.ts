@@ -1,0 +1,79 @@
+// What the rest of Anode needs from bitcoind. Implemented by DaemonPool (daemon/pool.ts), which
+// fails over round-robin across the configured daemons. All hashes here are display-order hex,
+// exactly as bitcoind prints them; raw data is returned as Buffers.
+
+export interface BlockchainInfo {
+  readonly chain: string;
+  readonly blocks: number;
+  readonly headers: number;
+  readonly bestblockhash: string;
+  readonly initialblockdownload: boolean;
+  readonly verificationprogress: number;
+  readonly pruned: boolean;
+}
+
+export interface MempoolInfo {
+  readonly loaded: boolean;
+  readonly size: number;
+  readonly bytes: number;
+  readonly usage: number;
+  readonly maxmempool: number;
+  readonly mempoolminfee: number;
+  readonly minrelaytxfee: number;
+  readonly incrementalrelayfee: number;
+}
+
+export interface Daemon {
+  getBlockchainInfo(): Promise<BlockchainInfo>;
+  getBlockCount(): Promise<number>;
+  getBestBlockHash(): Promise<string>;
+  getBlockHash(height: number): Promise<string>;
+  /** One batched request. A height above the daemon's tip rejects with DaemonRpcError (-8). */
+  getBlockHashes(heights: readonly number[]): Promise<string[]>;
+  /** getblock verbosity 0 for each hash, in one batched request. */
+  getRawBlocks(hashes: readonly string[]): Promise<Buffer[]>;
+  /** The 80-byte header (getblockheader verbose=false). */
+  getRawHeader(hash: string): Promise<Buffer>;
+  getRawTransaction(txid: string, blockhash?: string): Promise<Buffer>;
+  getRawMempool(): Promise<string[]>;
+  getMempoolInfo(): Promise<MempoolInfo>;
+  sendRawTransaction(hex: string): Promise<string>;
+  /** BTC/kvB, or null when the daemon has no estimate. */
+  estimateSmartFee(blocks: number, mode?: string): Promise<number | null>;
+  /** Any other RPC, for admin passthrough and tests. */
+  call<T = unknown>(method: string, params?: unknown[]): Promise<T>;
+}
+
+/** The daemon answered, with a JSON-RPC error (bad parameter, unknown block, rejected tx, ...). */
+export class DaemonRpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly method: string,
+  ) {
+    super(message);
+    this.name = 'DaemonRpcError';
+  }
+}
+
+/** No configured daemon could be reached (connection refused, timeout, HTTP failure, warming up). */
+export class DaemonUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DaemonUnavailableError';
+  }
+}
+
+/** bitcoind's RPC error codes that Anode reacts to. */
+export const RpcCode = {
+  MISC_ERROR: -1,
+  TYPE_ERROR: -3,
+  INVALID_ADDRESS_OR_KEY: -5,
+  INVALID_PARAMETER: -8,
+  DESERIALIZATION_ERROR: -22,
+  VERIFY_ERROR: -25,
+  VERIFY_REJECTED: -26,
+  VERIFY_ALREADY_IN_CHAIN: -27,
+  IN_WARMUP: -28,
+  METHOD_NOT_FOUND: -32601,
+} as const;

@@ -1,0 +1,74 @@
+// The index's public face: what sync/ writes through and what the server (and `anode query`)
+// reads through. Only index/ knows key layouts. Hashes are internal byte order Buffers.
+import type { Block } from '../chain/block.js';
+
+export interface IndexState {
+  /** Height of the last applied block; -1 for an empty index. */
+  readonly height: number;
+  /** Hash of that block (internal order); 32 zero bytes when empty. */
+  readonly tipHash: Buffer;
+  /** Confirmed transactions indexed (= the next tx number). */
+  readonly txCount: number;
+  readonly formatVersion: number;
+  readonly coin: string;
+  readonly network: string;
+  readonly genesisHash: Buffer;
+}
+
+export interface HistoryEntry {
+  readonly height: number;
+  readonly txid: Buffer;
+  readonly txNum: number;
+}
+
+export interface Utxo {
+  readonly txid: Buffer;
+  readonly vout: number;
+  readonly height: number;
+  readonly value: number;
+  readonly txNum: number;
+}
+
+export interface TxLocation {
+  readonly txNum: number;
+  readonly height: number;
+  /** Position of the transaction in its block (0 = coinbase). */
+  readonly position: number;
+}
+
+export interface IndexReader {
+  /** Tip as last flushed, or null when empty. */
+  tip(): Promise<{ height: number; hash: Buffer } | null>;
+  getHeader(height: number): Promise<Buffer | null>;
+  /** Up to `count` consecutive 80-byte headers from `start` (fewer at the tip). */
+  getHeaders(start: number, count: number): Promise<Buffer[]>;
+  /** Confirmed history in chain order: each transaction that funds or spends the script, once. */
+  getHistory(scriptHash: Buffer, opts?: { limit?: number }): Promise<HistoryEntry[]>;
+  /** Confirmed unspent outputs in chain order (tx order, then output index). */
+  getUtxos(scriptHash: Buffer): Promise<Utxo[]>;
+  /** Confirmed balance in satoshis. */
+  getBalance(scriptHash: Buffer): Promise<number>;
+  getTxid(txNum: number): Promise<Buffer | null>;
+  findTx(txid: Buffer): Promise<TxLocation | null>;
+  /** Txids of the block at `height` in block order: what merkle proofs and id_from_pos need. */
+  getBlockTxids(height: number): Promise<Buffer[] | null>;
+}
+
+export interface IndexWriter {
+  /** State including blocks applied but not yet flushed. */
+  readonly state: IndexState;
+  /** Bytes of memory held by unflushed work; sync flushes when this passes its CACHE_MB budget. */
+  readonly pendingBytes: number;
+  /**
+   * Applies the next block (its parent must be the current tip, else it throws). Work is buffered
+   * in memory until flush(). `keepUndo` stores what undoBlock() needs; sync asks for it only within
+   * the coin's reorg limit of the daemon's tip.
+   */
+  applyBlock(block: Block, height: number, keepUndo: boolean): Promise<void>;
+  /** Writes everything pending, with the state record, in one atomic RocksDB batch. */
+  flush(): Promise<void>;
+  /** Rolls the tip block back with its undo data (flushing first); throws if none is stored. */
+  undoBlock(): Promise<void>;
+  /** Lowest height whose undo data is stored (what a reorg can roll back to), or null. */
+  undoFloor(): Promise<number | null>;
+}
