@@ -77,3 +77,13 @@ export const RpcCode = {
   IN_WARMUP: -28,
   METHOD_NOT_FOUND: -32601,
 } as const;
+
+/** One configured bitcoind: its RPC URL and how to authenticate. */
+export interface DaemonEndpoint {
+  /** http://host:port (credentials, if any, are taken out into user/password). */
+  readonly url: string;
+  readonly user?: string;
+  readonly password?: string;
+  /** bitcoind's .cookie file; read (and re-read after a 401) when no user/password is given. */
+  readonly cookieFile?: string;
+}
