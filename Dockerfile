@@ -1,0 +1,26 @@
+# Anode: build with `docker build -t anode .`, run with
+#   docker run -v anode-data:/data -e DAEMON_URL=http://user:pass@bitcoind:8332 anode
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY test ./test
+COPY bench ./bench
+RUN npx tsc -p . && npm prune --omit=dev
+
+FROM node:24-bookworm-slim
+# rocksdb-native's prebuilt binary links libatomic.
+RUN apt-get update && apt-get install -y --no-install-recommends libatomic1 && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+COPY package.json ./
+COPY coins ./coins
+ENV NODE_ENV=production \
+    DB_DIRECTORY=/data
+VOLUME /data
+USER node
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
+CMD ["sync"]

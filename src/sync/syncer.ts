@@ -1,0 +1,305 @@
+// The block syncer: keeps the index at the daemon's tip. Catch-up streams blocks through the
+// prefetch pipeline and flushes in large atomic batches; once caught up every block is flushed on
+// its own. A block whose parent is not our tip means the daemon's chain changed: we roll back with
+// the undo data to the fork point (within the reorg limit) and apply the new branch.
+import { parseBlock } from '../chain/block.js';
+import { toDisplayHex, fromDisplayHex } from '../chain/hash.js';
+import type { CoinParams } from '../config/coins.js';
+import { DaemonRpcError, DaemonUnavailableError, type Daemon } from '../daemon/types.js';
+import type { IndexReader, IndexWriter } from '../index/types.js';
+import { silentLogger, type Logger } from '../log.js';
+import { SyncFatalError } from './errors.js';
+import { SyncEvents, type SyncTip } from './events.js';
+import { BlockFetcher } from './fetcher.js';
+import { findForkPoint } from './fork.js';
+import { ProgressReporter } from './progress.js';
+import { TipWatcher } from './tip-watcher.js';
+
+const MB = 1024 * 1024;
+const ZERO_HASH = Buffer.alloc(32);
+
+export interface SyncerOptions {
+  readonly daemon: Daemon;
+  readonly reader: IndexReader;
+  readonly writer: IndexWriter;
+  readonly coin: CoinParams;
+  /** Deepest reorg we undo; also how far below the daemon's tip undo data is kept. */
+  readonly reorgLimit: number;
+  /** Memory budget for unflushed index work plus the prefetch queue. */
+  readonly cacheMb: number;
+  /** How often to ask the daemon for a new tip once caught up. */
+  readonly pollMs: number;
+  /** Keep following new blocks after catching up (default true); false returns once caught up. */
+  readonly follow?: boolean;
+  readonly logger?: Logger;
+  /** Prefetch tuning; defaults derive from cacheMb. */
+  readonly fetch?: { readonly inFlight?: number; readonly maxQueueBytes?: number; readonly maxBatchBlocks?: number };
+  readonly progressIntervalMs?: number;
+}
+
+/** The daemon answered something that no longer fits what it said a moment ago. */
+class DaemonChangedError extends Error {}
+
+export class Syncer {
+  readonly events = new SyncEvents();
+  private readonly daemon: Daemon;
+  private readonly reader: IndexReader;
+  private readonly writer: IndexWriter;
+  private readonly coin: CoinParams;
+  private readonly reorgLimit: number;
+  private readonly cacheBytes: number;
+  private readonly follow: boolean;
+  private readonly log: Logger;
+  private readonly watcher: TipWatcher;
+  private readonly progress: ProgressReporter;
+  private readonly inFlight: number;
+  private readonly maxQueueBytes: number;
+  private readonly maxBatchBlocks: number | undefined;
+  private stopping = false;
+  private caughtUp = false;
+  private progressStarted = false;
+  private lastEmitted: SyncTip | null = null;
+  private sleepTimer: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
+
+  constructor(opts: SyncerOptions) {
+    this.daemon = opts.daemon;
+    this.reader = opts.reader;
+    this.writer = opts.writer;
+    this.coin = opts.coin;
+    this.reorgLimit = opts.reorgLimit;
+    this.cacheBytes = Math.max(1, opts.cacheMb) * MB;
+    this.follow = opts.follow ?? true;
+    this.log = opts.logger ?? silentLogger();
+    this.watcher = new TipWatcher(opts.pollMs);
+    this.progress = new ProgressReporter({ logger: this.log, intervalMs: opts.progressIntervalMs });
+    this.inFlight = opts.fetch?.inFlight ?? 3;
+    this.maxQueueBytes = opts.fetch?.maxQueueBytes ?? clamp(this.cacheBytes / 4, 2 * MB, 256 * MB);
+    this.maxBatchBlocks = opts.fetch?.maxBatchBlocks;
+  }
+
+  /** The index tip including unflushed blocks. */
+  get tip(): SyncTip {
+    const s = this.writer.state;
+    return { height: s.height, hash: s.tipHash };
+  }
+
+  get isCaughtUp(): boolean {
+    return this.caughtUp;
+  }
+
+  /** A new block was announced (ZMQ hashblock): look at the daemon now instead of at the next poll. */
+  announceBlock(): void {
+    this.watcher.announce();
+  }
+
+  /** Asks run() to finish the block in hand, flush and return. */
+  stop(): void {
+    this.stopping = true;
+    this.watcher.stop();
+    if (this.sleepTimer) {
+      clearTimeout(this.sleepTimer.timer);
+      this.sleepTimer.resolve();
+    }
+  }
+
+  /**
+   * Checks the daemon's network, catches up and (with follow) keeps following until stop().
+   * Daemon outages are waited out; a SyncFatalError means the operator must act.
+   */
+  async run(): Promise<void> {
+    let backoff = 250;
+    let networkChecked = false;
+    try {
+      while (!this.stopping) {
+        try {
+          if (!networkChecked) {
+            await this.checkNetwork();
+            networkChecked = true;
+          }
+          const upToDate = await this.round();
+          backoff = 250;
+          if (!upToDate) continue;
+          if (!this.caughtUp) this.reachedTip();
+          if (!this.follow) break;
+          await this.watcher.wait();
+        } catch (err) {
+          if (!isTransient(err)) throw err;
+          this.log.warn({ err: (err as Error).message, retryMs: backoff }, `daemon: ${(err as Error).message}; retrying`);
+          await this.sleep(backoff);
+          backoff = Math.min(backoff * 2, 10_000);
+        }
+      }
+    } finally {
+      await this.flush();
+    }
+  }
+
+  /** A daemon on another network must never write into this index. */
+  private async checkNetwork(): Promise<void> {
+    const genesis = await this.daemon.getBlockHash(0);
+    if (genesis !== this.coin.genesisHash) {
+      throw new SyncFatalError(
+        `the daemon is on the wrong network: its genesis block is ${genesis}, but ${this.coin.coin} ${this.coin.network} ` +
+          `(coin file ${this.coin.file}) has genesis ${this.coin.genesisHash}. Point DAEMON_URL at a ${this.coin.network} node, or set COIN/NET to match the daemon.`,
+      );
+    }
+    const indexed = this.writer.state.genesisHash;
+    if (indexed && !indexed.equals(ZERO_HASH) && toDisplayHex(indexed) !== this.coin.genesisHash) {
+      throw new SyncFatalError(
+        `the index in DB_DIRECTORY was built for a chain with genesis ${toDisplayHex(indexed)}, not ${this.coin.coin} ${this.coin.network}; use another DB_DIRECTORY`,
+      );
+    }
+  }
+
+  /** One look at the daemon: returns true when the index is at its tip. */
+  private async round(): Promise<boolean> {
+    const state = this.writer.state;
+    const best = await this.daemon.getBestBlockHash();
+    if (state.height >= 0 && best === toDisplayHex(state.tipHash)) return true;
+    const daemonTip = await this.daemon.getBlockCount();
+    if (state.height >= 0) {
+      const h = Math.min(state.height, daemonTip);
+      const theirs = fromDisplayHex(await this.daemon.getBlockHash(h));
+      const ours = h === state.height ? state.tipHash : await this.flushedHash(h);
+      if (!ours || !theirs.equals(ours)) {
+        await this.rollBack();
+        return false;
+      }
+      // The daemon is behind us on our own chain (a lagging failover node): wait for it.
+      if (daemonTip <= state.height) return true;
+    }
+    await this.catchUp(state.height + 1, daemonTip);
+    return false;
+  }
+
+  private async catchUp(from: number, to: number): Promise<void> {
+    if (!this.progressStarted) {
+      this.progressStarted = true;
+      this.progress.begin(from - 1, to);
+      if (to - from > 10) this.log.info({ from, to }, `syncing blocks ${from} to ${to}`);
+    } else {
+      this.progress.retarget(to);
+    }
+    const fetcher = new BlockFetcher({
+      daemon: this.daemon,
+      from,
+      to,
+      inFlight: this.inFlight,
+      maxQueueBytes: this.maxQueueBytes,
+      maxBatchBlocks: this.maxBatchBlocks,
+    });
+    try {
+      while (!this.stopping) {
+        const item = await fetcher.next();
+        if (!item) break;
+        const block = parseBlock(item.raw);
+        if (toDisplayHex(block.header.hash) !== item.hash) {
+          throw new DaemonChangedError(`block at height ${item.height} hashes to ${toDisplayHex(block.header.hash)}, not ${item.hash}`);
+        }
+        if (!block.header.prevHash.equals(this.writer.state.tipHash)) {
+          // The daemon switched branches after we read our starting point (possibly mid-batch).
+          fetcher.stop();
+          this.log.info({ height: item.height, hash: item.hash }, 'block does not extend our tip: the daemon reorganised');
+          await this.rollBack();
+          return;
+        }
+        await this.writer.applyBlock(block, item.height, item.height > to - this.reorgLimit);
+        this.progress.block(item.height, block.txs.length);
+        if (this.caughtUp || this.writer.pendingBytes > this.flushThreshold(fetcher.heldBytes)) await this.flush();
+      }
+    } finally {
+      fetcher.stop();
+    }
+    await this.flush();
+  }
+
+  /** Unflushed work may use the cache budget minus what the prefetch queue holds (but never starves). */
+  private flushThreshold(queued: number): number {
+    return Math.max(this.cacheBytes - queued, this.cacheBytes / 4);
+  }
+
+  /** Rolls the index back to the highest block it shares with the daemon's active chain. */
+  private async rollBack(): Promise<void> {
+    await this.flush();
+    const state = this.writer.state;
+    const daemonTip = await this.daemon.getBlockCount();
+    const lowest = state.height - this.reorgLimit;
+    const { fork, tooDeep } = await findForkPoint(this.daemon, this.reader, Math.min(state.height, daemonTip), lowest);
+    if (tooDeep) {
+      throw new SyncFatalError(
+        `chain reorganisation deeper than the reorg limit: the daemon's chain shares no block with the index from height ${lowest} ` +
+          `to our tip ${state.height}, and the limit is ${this.reorgLimit} blocks (REORG_LIMIT). The index cannot be rolled back; ` +
+          `stop Anode, delete DB_DIRECTORY and sync again.`,
+      );
+    }
+    if (fork < 0) throw new SyncFatalError('the daemon shares not even the genesis block with the index: wrong network or DB_DIRECTORY');
+    const depth = state.height - fork;
+    if (depth <= 0) return;
+    const floor = await this.writer.undoFloor();
+    if (floor === null || floor > fork + 1) {
+      throw new SyncFatalError(
+        `chain reorganisation of ${depth} blocks (back to height ${fork}) needs undo data from height ${fork + 1}, but the index ` +
+          `has it ${floor === null ? 'for no block' : `only from height ${floor}`}. Stop Anode, delete DB_DIRECTORY and sync again.`,
+      );
+    }
+    const oldTip = { height: state.height, hash: state.tipHash };
+    this.log.warn({ depth, fork, oldTip: state.height }, `chain reorganisation: rolling back ${depth} block(s) to height ${fork}`);
+    for (let i = 0; i < depth; i++) await this.writer.undoBlock();
+    const now = this.writer.state;
+    this.lastEmitted = { height: now.height, hash: now.tipHash };
+    this.events.emit('reorg', { fork: this.lastEmitted, oldTip, depth }, (err) => this.listenerFailed(err));
+  }
+
+  private async flush(): Promise<void> {
+    await this.writer.flush();
+    if (!this.caughtUp) return;
+    const s = this.writer.state;
+    if (this.lastEmitted && this.lastEmitted.height === s.height && this.lastEmitted.hash.equals(s.tipHash)) return;
+    this.lastEmitted = { height: s.height, hash: s.tipHash };
+    this.events.emit('tip', this.lastEmitted, (err) => this.listenerFailed(err));
+  }
+
+  private reachedTip(): void {
+    this.caughtUp = true;
+    const s = this.writer.state;
+    const sum = this.progress.summary(s.height);
+    this.lastEmitted = { height: s.height, hash: s.tipHash };
+    this.log.info(
+      { height: s.height, blocks: sum.blocks, txs: sum.txs, seconds: Math.round(sum.seconds) },
+      `caught up at height ${s.height} (${sum.blocks} blocks, ${sum.txs} txs in ${Math.round(sum.seconds)}s)`,
+    );
+    this.events.emit('caughtUp', this.lastEmitted, (err) => this.listenerFailed(err));
+  }
+
+  private async flushedHash(height: number): Promise<Buffer | null> {
+    const header = await this.reader.getHeader(height);
+    return header ? (parseBlockHeaderHash(header) ?? null) : null;
+  }
+
+  private listenerFailed(err: unknown): void {
+    this.log.error({ err }, 'a sync event listener threw');
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.sleepTimer = null;
+        resolve();
+      }, ms);
+      this.sleepTimer = { timer, resolve };
+    });
+  }
+}
+
+function parseBlockHeaderHash(header: Buffer): Buffer {
+  return parseBlock.length >= 0 ? headerHashOf(header) : headerHashOf(header);
+}
+
+function isTransient(err: unknown): boolean {
+  return err instanceof DaemonUnavailableError || err instanceof DaemonRpcError || err instanceof DaemonChangedError;
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, Math.floor(v)));
+}
