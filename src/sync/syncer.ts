@@ -4,6 +4,7 @@
 // the undo data to the fork point (within the reorg limit) and apply the new branch.
 import { parseBlock } from '../chain/block.js';
 import { toDisplayHex, fromDisplayHex } from '../chain/hash.js';
+import { headerHash } from '../chain/header.js';
 import type { CoinParams } from '../config/coins.js';
 import { DaemonRpcError, DaemonUnavailableError, type Daemon } from '../daemon/types.js';
 import type { IndexReader, IndexWriter } from '../index/types.js';
@@ -272,8 +273,9 @@ export class Syncer {
   }
 
   private async flushedHash(height: number): Promise<Buffer | null> {
+    await this.flush();
     const header = await this.reader.getHeader(height);
-    return header ? (parseBlockHeaderHash(header) ?? null) : null;
+    return header ? headerHash(header) : null;
   }
 
   private listenerFailed(err: unknown): void {
@@ -290,10 +292,6 @@ export class Syncer {
       this.sleepTimer = { timer, resolve };
     });
   }
-}
-
-function parseBlockHeaderHash(header: Buffer): Buffer {
-  return parseBlock.length >= 0 ? headerHashOf(header) : headerHashOf(header);
 }
 
 function isTransient(err: unknown): boolean {

@@ -54,7 +54,7 @@ export function meetsRegtestTarget(hash: Buffer): boolean {
   const top = hash[31]!;
   if (top < 0x7f) return true;
   if (top > 0x7f) return false;
-  if (hash[30] !== 0xff || hash[29] !== 0xff) return hash[30]! < 0xff || hash[29]! <= 0xff;
+  if (hash[30] !== 0xff || hash[29] !== 0xff) return true;
   for (let i = 28; i >= 0; i--) if (hash[i] !== 0) return false;
   return true;
 }

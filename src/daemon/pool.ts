@@ -1,0 +1,245 @@
+// Anode's Daemon: the configured bitcoinds, used one at a time with round-robin failover like
+// ElectrumX. An unreachable daemon (DaemonUnavailableError) moves the pool to the next one; when
+// all are down it backs off (capped exponential) and keeps trying until one answers, the pool is
+// closed, or retryForMs runs out. A DaemonRpcError is the daemon's answer and is passed through.
+import type { Logger } from '../log.js';
+import { silentLogger } from '../log.js';
+import { RpcClient, type RpcCall } from './rpc-client.js';
+import {
+  DaemonUnavailableError,
+  type BlockchainInfo,
+  type Daemon,
+  type DaemonEndpoint,
+  type MempoolInfo,
+} from './types.js';
+
+export interface DaemonPoolOptions {
+  readonly logger?: Logger;
+  /** Per-request deadline. Default 30 s. */
+  readonly timeoutMs?: number;
+  /** First back-off delay once every daemon failed. Default 250 ms. */
+  readonly initialRetryDelayMs?: number;
+  /** Back-off cap. Default 4 s. */
+  readonly maxRetryDelayMs?: number;
+  /** Give up with DaemonUnavailableError after this long without an answer. Default: never. */
+  readonly retryForMs?: number;
+  /** Raw block hex fetched per HTTP request (getRawBlocks splits larger batches). Default 64 MiB. */
+  readonly maxBlockBatchBytes?: number;
+}
+
+export interface DaemonInfo {
+  readonly index: number;
+  /** URL without credentials. */
+  readonly url: string;
+}
+
+const MAX_BLOCKS_PER_REQUEST = 100;
+
+export class DaemonPool implements Daemon {
+  private readonly clients: RpcClient[];
+  private readonly log: Logger;
+  private readonly initialDelay: number;
+  private readonly maxDelay: number;
+  private readonly retryForMs?: number;
+  private readonly maxBlockBatchBytes: number;
+  private index = 0;
+  private closed = false;
+  private readonly down = new Set<number>(); // daemons whose failure was logged, until they answer
+  private readonly sleepers = new Set<() => void>();
+  private avgBlockHexChars = 0;
+
+  constructor(endpoints: readonly DaemonEndpoint[], opts: DaemonPoolOptions = {}) {
+    if (endpoints.length === 0) throw new Error('DaemonPool needs at least one daemon');
+    this.clients = endpoints.map((e) => new RpcClient(e, { timeoutMs: opts.timeoutMs }));
+    this.log = opts.logger ?? silentLogger();
+    this.initialDelay = opts.initialRetryDelayMs ?? 250;
+    this.maxDelay = Math.max(opts.maxRetryDelayMs ?? 4000, 1);
+    this.retryForMs = opts.retryForMs;
+    this.maxBlockBatchBytes = opts.maxBlockBatchBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** The daemon requests go to now. */
+  current(): DaemonInfo {
+    return { index: this.index, url: this.clients[this.index].url };
+  }
+
+  /** All configured daemons (URLs without credentials). */
+  daemons(): DaemonInfo[] {
+    return this.clients.map((c, index) => ({ index, url: c.url }));
+  }
+
+  /** Admin: use another daemon from now on. */
+  switchTo(target: number | 'next'): DaemonInfo {
+    const next = target === 'next' ? (this.index + 1) % this.clients.length : target;
+    if (!Number.isInteger(next) || next < 0 || next >= this.clients.length) {
+      throw new RangeError(`no daemon #${target} (have ${this.clients.length})`);
+    }
+    if (next !== this.index) this.log.info({ from: this.clients[this.index].url, to: this.clients[next].url }, 'switching daemon');
+    this.index = next;
+    return this.current();
+  }
+
+  /** Stops retries and aborts requests in flight; pending calls reject with DaemonUnavailableError. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const wake of this.sleepers) wake();
+    this.sleepers.clear();
+    for (const c of this.clients) c.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  // ---- Daemon ----
+
+  async getBlockchainInfo(): Promise<BlockchainInfo> {
+    const i = await this.call<BlockchainInfo>('getblockchaininfo');
+    return {
+      chain: i.chain,
+      blocks: i.blocks,
+      headers: i.headers,
+      bestblockhash: i.bestblockhash,
+      initialblockdownload: i.initialblockdownload,
+      verificationprogress: i.verificationprogress,
+      pruned: i.pruned,
+    };
+  }
+
+  getBlockCount(): Promise<number> {
+    return this.call<number>('getblockcount');
+  }
+
+  getBestBlockHash(): Promise<string> {
+    return this.call<string>('getbestblockhash');
+  }
+
+  getBlockHash(height: number): Promise<string> {
+    return this.call<string>('getblockhash', [height]);
+  }
+
+  getBlockHashes(heights: readonly number[]): Promise<string[]> {
+    return this.batch<string>(heights.map((h) => ({ method: 'getblockhash', params: [h] })));
+  }
+
+  /**
+   * Raw blocks in the order asked. One batch per HTTP request, split so that a request carries about
+   * maxBlockBatchBytes of hex (judged from the blocks seen so far): JSON replies of hundreds of MB
+   * would not fit in one JS string.
+   */
+  async getRawBlocks(hashes: readonly string[]): Promise<Buffer[]> {
+    const out: Buffer[] = [];
+    let at = 0;
+    while (at < hashes.length) {
+      const per = this.avgBlockHexChars > 0 ? Math.floor(this.maxBlockBatchBytes / this.avgBlockHexChars) : MAX_BLOCKS_PER_REQUEST;
+      const n = Math.min(Math.max(per, 1), MAX_BLOCKS_PER_REQUEST, hashes.length - at);
+      const hex = await this.batch<string>(hashes.slice(at, at + n).map((h) => ({ method: 'getblock', params: [h, 0] })));
+      for (const h of hex) {
+        out.push(Buffer.from(h, 'hex'));
+        this.avgBlockHexChars = this.avgBlockHexChars === 0 ? h.length : this.avgBlockHexChars * 0.9 + h.length * 0.1;
+      }
+      at += n;
+    }
+    return out;
+  }
+
+  async getRawHeader(hash: string): Promise<Buffer> {
+    return Buffer.from(await this.call<string>('getblockheader', [hash, false]), 'hex');
+  }
+
+  async getRawTransaction(txid: string, blockhash?: string): Promise<Buffer> {
+    const params: unknown[] = blockhash === undefined ? [txid, 0] : [txid, 0, blockhash];
+    return Buffer.from(await this.call<string>('getrawtransaction', params), 'hex');
+  }
+
+  getRawMempool(): Promise<string[]> {
+    return this.call<string[]>('getrawmempool', [false]);
+  }
+
+  async getMempoolInfo(): Promise<MempoolInfo> {
+    const m = await this.call<MempoolInfo>('getmempoolinfo');
+    return {
+      loaded: m.loaded,
+      size: m.size,
+      bytes: m.bytes,
+      usage: m.usage,
+      maxmempool: m.maxmempool,
+      mempoolminfee: m.mempoolminfee,
+      minrelaytxfee: m.minrelaytxfee,
+      incrementalrelayfee: m.incrementalrelayfee,
+    };
+  }
+
+  sendRawTransaction(hex: string): Promise<string> {
+    return this.call<string>('sendrawtransaction', [hex]);
+  }
+
+  async estimateSmartFee(blocks: number, mode?: string): Promise<number | null> {
+    const r = await this.call<{ feerate?: number }>('estimatesmartfee', mode === undefined ? [blocks] : [blocks, mode]);
+    return typeof r?.feerate === 'number' ? r.feerate : null;
+  }
+
+  call<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
+    return this.withFailover((c) => c.call<T>(method, params));
+  }
+
+  /** Many calls in one HTTP request (with failover); rejects with the first DaemonRpcError. */
+  batch<T = unknown>(calls: readonly RpcCall[]): Promise<T[]> {
+    if (calls.length === 0) return Promise.resolve([]);
+    return this.withFailover((c) => c.batchResults<T>(calls));
+  }
+
+  // ---- failover ----
+
+  private async withFailover<T>(fn: (client: RpcClient) => Promise<T>): Promise<T> {
+    const started = Date.now();
+    let delay = this.initialDelay;
+    let failures = 0;
+    for (;;) {
+      if (this.closed) throw new DaemonUnavailableError('daemon pool closed');
+      const i = this.index;
+      const client = this.clients[i];
+      try {
+        const result = await fn(client);
+        if (this.down.delete(i)) this.log.info({ url: client.url }, 'daemon is answering again');
+        return result;
+      } catch (e) {
+        if (!(e instanceof DaemonUnavailableError)) throw e;
+        if (this.closed) throw new DaemonUnavailableError('daemon pool closed', { cause: e });
+        failures++;
+        // Other requests may have moved on already; only the first to notice advances the pool.
+        if (this.index === i) {
+          this.index = (i + 1) % this.clients.length;
+          if (this.clients.length > 1) this.log.warn({ url: client.url, next: this.clients[this.index].url, err: e.message }, 'daemon unavailable, failing over');
+        }
+        if (!this.down.has(i)) {
+          this.down.add(i);
+          if (this.clients.length === 1) this.log.warn({ url: client.url, err: e.message }, 'daemon unavailable, retrying');
+        }
+        const elapsed = Date.now() - started;
+        if (this.retryForMs !== undefined && elapsed >= this.retryForMs) {
+          throw new DaemonUnavailableError(`no daemon answered within ${this.retryForMs} ms (last: ${e.message})`, { cause: e });
+        }
+        if (failures % this.clients.length === 0) {
+          const wait = this.retryForMs === undefined ? delay : Math.min(delay, this.retryForMs - elapsed);
+          if (failures === this.clients.length) this.log.warn({ retryInMs: wait }, 'all daemons unavailable, retrying with back-off');
+          await this.sleep(wait);
+          delay = Math.min(delay * 2, this.maxDelay);
+        }
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+}
