@@ -47,6 +47,7 @@ export class DaemonPool implements Daemon {
   private readonly down = new Set<number>(); // daemons whose failure was logged, until they answer
   private readonly sleepers = new Set<() => void>();
   private avgBlockHexChars = 0;
+  private allDownLogged = false;
 
   constructor(endpoints: readonly DaemonEndpoint[], opts: DaemonPoolOptions = {}) {
     if (endpoints.length === 0) throw new Error('DaemonPool needs at least one daemon');
@@ -203,27 +204,30 @@ export class DaemonPool implements Daemon {
       try {
         const result = await fn(client);
         if (this.down.delete(i)) this.log.info({ url: client.url }, 'daemon is answering again');
+        this.allDownLogged = false;
         return result;
       } catch (e) {
         if (!(e instanceof DaemonUnavailableError)) throw e;
         if (this.closed) throw new DaemonUnavailableError('daemon pool closed', { cause: e });
         failures++;
+        // Warn once per outage of a daemon; repeats while it stays down are debug noise.
+        const firstFailure = !this.down.has(i);
+        this.down.add(i);
         // Other requests may have moved on already; only the first to notice advances the pool.
-        if (this.index === i) {
-          this.index = (i + 1) % this.clients.length;
-          if (this.clients.length > 1) this.log.warn({ url: client.url, next: this.clients[this.index].url, err: e.message }, 'daemon unavailable, failing over');
-        }
-        if (!this.down.has(i)) {
-          this.down.add(i);
-          if (this.clients.length === 1) this.log.warn({ url: client.url, err: e.message }, 'daemon unavailable, retrying');
-        }
+        if (this.index === i) this.index = (i + 1) % this.clients.length;
+        const single = this.clients.length === 1;
+        this.log[firstFailure ? 'warn' : 'debug'](
+          { url: client.url, ...(single ? {} : { next: this.clients[this.index].url }), err: e.message },
+          single ? 'daemon unavailable, retrying' : 'daemon unavailable, failing over',
+        );
         const elapsed = Date.now() - started;
         if (this.retryForMs !== undefined && elapsed >= this.retryForMs) {
           throw new DaemonUnavailableError(`no daemon answered within ${this.retryForMs} ms (last: ${e.message})`, { cause: e });
         }
         if (failures % this.clients.length === 0) {
           const wait = this.retryForMs === undefined ? delay : Math.min(delay, this.retryForMs - elapsed);
-          if (failures === this.clients.length) this.log.warn({ retryInMs: wait }, 'all daemons unavailable, retrying with back-off');
+          if (!this.allDownLogged) this.log.warn({ retryInMs: wait }, 'all daemons unavailable, retrying with back-off');
+          this.allDownLogged = true;
           await this.sleep(wait);
           delay = Math.min(delay * 2, this.maxDelay);
         }

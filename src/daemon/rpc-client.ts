@@ -96,7 +96,7 @@ export class RpcClient {
   /** One call; a JSON-RPC error rejects with DaemonRpcError. */
   async call<T = unknown>(method: string, params: readonly unknown[] = []): Promise<T> {
     const id = this.nextId++;
-    const reply = await this.send({ method, params, id }, method);
+    const reply = await this.send(this.envelope({ method, params, id }), method);
     if (Array.isArray(reply) || reply === null || typeof reply !== 'object') {
       throw new DaemonUnavailableError(`${this.url}: malformed reply to ${method}`);
     }
@@ -151,8 +151,7 @@ export class RpcClient {
     return this.version === '2.0' ? { jsonrpc: '2.0', ...req } : { ...req };
   }
 
-  private async send(body: object, what: string): Promise<unknown> {
-    const request = Array.isArray(body) ? body : this.envelope(body as { method: string; params: unknown[]; id: number });
+  private async send(request: object, what: string): Promise<unknown> {
     let retriedAuth = false;
     for (;;) {
       if (this.closed) throw new DaemonUnavailableError(`${this.url}: client closed`);

@@ -34,6 +34,14 @@ interface Batch {
 }
 
 const FIRST_BATCH_BLOCKS = 8;
+const MB = 1024 * 1024;
+
+/** The pipeline shape the syncer uses for a CACHE_MB budget (the benchmark's ceiling uses it too). */
+export function defaultFetchTuning(cacheMb: number): { inFlight: number; maxQueueBytes: number } {
+  // A quarter of the budget, within 2 MB .. 256 MB: enough to keep the daemon busy while we index.
+  const maxQueueBytes = Math.min(256 * MB, Math.max(2 * MB, Math.floor((cacheMb * MB) / 4)));
+  return { inFlight: 3, maxQueueBytes };
+}
 
 export class BlockFetcher {
   private readonly daemon: Daemon;
@@ -60,7 +68,9 @@ export class BlockFetcher {
     this.to = opts.to;
     this.inFlightMax = Math.max(1, opts.inFlight ?? 3);
     this.maxQueueBytes = Math.max(1, opts.maxQueueBytes);
-    this.targetBatchBytes = opts.targetBatchBytes ?? Math.max(256 * 1024, Math.floor(this.maxQueueBytes / (this.inFlightMax + 1)));
+    // Moderate batches keep the pipeline smooth: a huge one stalls both sides on one JSON parse.
+    this.targetBatchBytes =
+      opts.targetBatchBytes ?? Math.min(8 * MB, Math.max(256 * 1024, Math.floor(this.maxQueueBytes / (this.inFlightMax + 1))));
     this.maxBatchBlocks = opts.maxBatchBlocks ?? 1000;
     this.fill();
   }

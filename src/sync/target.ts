@@ -2,19 +2,8 @@
 import * as bitcoin from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
 import type { CoinParams } from '../config/coins.js';
+import { bitcoinjsNetwork } from '../config/network.js';
 import { scriptHash, scriptHashFromHex } from '../chain/scripthash.js';
-
-/** bitcoinjs-lib's network object for a coin file's address parameters. */
-export function coinNetwork(coin: CoinParams): bitcoin.Network {
-  return {
-    messagePrefix: coin.messagePrefix,
-    bech32: coin.addresses.bech32,
-    bip32: { public: coin.addresses.bip32Public, private: coin.addresses.bip32Private },
-    pubKeyHash: coin.addresses.p2pkh,
-    scriptHash: coin.addresses.p2sh,
-    wif: coin.addresses.wif,
-  };
-}
 
 export interface QueryTarget {
   readonly kind: 'address' | 'scripthash';
@@ -36,7 +25,7 @@ export function parseQueryTarget(text: string, coin: CoinParams): QueryTarget {
   // Taproot addresses are checked for a valid x-only key, which needs the secp256k1 library.
   bitcoin.initEccLib(ecc);
   try {
-    script = bitcoin.address.toOutputScript(t, coinNetwork(coin));
+    script = bitcoin.address.toOutputScript(t, bitcoinjsNetwork(coin));
   } catch {
     throw new QueryTargetError(
       `"${t}" is neither a ${coin.coin} ${coin.network} address nor a 64-hex-digit scripthash`,

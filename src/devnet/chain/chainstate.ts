@@ -58,8 +58,11 @@ export class ChainState {
     return this.active[rec.height] === rec;
   }
 
+  /** Set by the fast-chain builder: finds txs of fast blocks without an eager index. */
+  fastLookup?: (txid: Buffer) => TxLocation | undefined;
+
   findTx(txid: Buffer): TxLocation | undefined {
-    return this.txIndex.get(txid.toString('hex'));
+    return this.txIndex.get(txid.toString('hex')) ?? this.fastLookup?.(txid);
   }
 
   /** Stores a block after the checks that need no UTXO set (known parent, PoW, merkle root). */
@@ -85,12 +88,12 @@ export class ChainState {
 
   /** The valid block with the most work (earliest arrival among equals), as bitcoind picks its tip. */
   bestCandidate(): BlockRecord {
-    let best = this.tip;
+    let best: BlockRecord | undefined;
     for (const rec of this.blocks.values()) {
       if (rec.invalid) continue;
-      if (rec.chainwork > best.chainwork || (rec.chainwork === best.chainwork && rec.sequence < best.sequence && !this.isActive(rec))) best = rec;
+      if (!best || rec.chainwork > best.chainwork || (rec.chainwork === best.chainwork && rec.sequence < best.sequence)) best = rec;
     }
-    return best;
+    return best!;
   }
 
   /** Applies the tip's successor to the UTXO set; throws BlockInvalidError (leaving no trace) if it is invalid. */

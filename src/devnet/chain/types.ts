@@ -14,6 +14,9 @@ export class DevnetRejectError extends Error {
   }
 }
 
+/** bitcoind's height for coins created by mempool transactions. */
+export const MEMPOOL_HEIGHT = 0x7fffffff;
+
 /** An output as it was when a transaction spent it (bitcoind's verbosity-3 'prevout'). */
 export interface SpentOutput {
   readonly value: number;

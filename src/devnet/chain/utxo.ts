@@ -65,6 +65,11 @@ export class UtxoSet {
     return c;
   }
 
+  /** Every unspent output as [outpoint key, coin] (tests, gettxoutsetinfo). */
+  entries(): IterableIterator<[string, Coin]> {
+    return this.coins.entries();
+  }
+
   ownedCoins(): IterableIterator<OwnedCoin> {
     return this.owned.values();
   }

@@ -1,5 +1,5 @@
 // bitcoind prints amounts with exactly 8 decimals ("value": 50.00000000). JSON.stringify cannot,
-// so amounts are wrapped and their placeholder strings are spliced back in as bare numbers.
+// so amounts are wrapped, serialized as marked strings, and spliced back in as bare numbers.
 
 const MARK = '\u0001amt';
 const MARKED = /"\\u0001amt(-?\d+\.\d{8})"/g;
@@ -27,5 +27,7 @@ export function formatBtc(sats: number): string {
 
 /** JSON text as bitcoind writes it (one line), with amounts in 8-decimal form. */
 export function writeJson(value: unknown): string {
-  return JSON.stringify(value).replace(MARKED, '$1');
+  const text = JSON.stringify(value);
+  // Raw blocks can make this many megabytes: only scan when an amount is in it.
+  return text.includes('\\u0001amt') ? text.replace(MARKED, '$1') : text;
 }

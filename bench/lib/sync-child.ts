@@ -1,0 +1,70 @@
+// Benchmark helper process: one clean sync into an empty index, measured in its own process so
+// that its peak RSS is the syncer's alone. Settings come from the environment; the result goes
+// to the parent over IPC.
+import { findCoin } from '../../src/config/coins.js';
+import { DaemonPool } from '../../src/daemon/pool.js';
+import { openIndex } from '../../src/index/index.js';
+import { silentLogger, logger } from '../../src/log.js';
+import { Syncer, type SyncStats } from '../../src/sync/syncer.js';
+
+export interface SyncResult {
+  readonly type: 'result';
+  readonly seconds: number;
+  readonly blocks: number;
+  readonly txs: number;
+  readonly peakRss: number;
+  readonly stats: SyncStats;
+  /** Memory when RSS peaked (sampled every 100 ms). */
+  readonly atPeak: { pendingMb: number; heapMb: number; externalMb: number };
+}
+
+async function main(): Promise<void> {
+  if (!process.send) throw new Error('bench/lib/sync-child: run me with child_process.fork');
+  const env = process.env;
+  const coin = findCoin('Bitcoin', 'regtest');
+  const cacheMb = Number(env.CACHE_MB ?? 1200);
+  let peakRss = process.memoryUsage.rss();
+  let atPeak = { pendingMb: 0, heapMb: 0, externalMb: 0 };
+  let writerRef: { pendingBytes: number } | null = null;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    if (env.BENCH_TRACE) console.error(`trace rss ${Math.round(m.rss / 2 ** 20)} pending ${Math.round((writerRef?.pendingBytes ?? 0) / 2 ** 20)} heap ${Math.round(m.heapUsed / 2 ** 20)} ext ${Math.round((m.external + m.arrayBuffers) / 2 ** 20)}`);
+    if (m.rss > peakRss) {
+      peakRss = m.rss;
+      atPeak = { pendingMb: Math.round((writerRef?.pendingBytes ?? 0) / 2 ** 20), heapMb: Math.round(m.heapUsed / 2 ** 20), externalMb: Math.round((m.external + m.arrayBuffers) / 2 ** 20) };
+    }
+  }, 100);
+  const daemon = new DaemonPool([{ url: env.BENCH_RPC_URL!, user: env.BENCH_RPC_USER, password: env.BENCH_RPC_PASSWORD }], {
+    timeoutMs: 120_000,
+  });
+  const index = await openIndex(env.BENCH_DB_DIR!, { coin, cacheMb, logger: silentLogger() });
+  const writer = index.writer!;
+  writerRef = writer;
+  const syncer = new Syncer({
+    daemon,
+    reader: index.reader,
+    writer,
+    coin,
+    reorgLimit: coin.reorgLimit,
+    cacheMb,
+    pollMs: 1000,
+    follow: false,
+    logger: env.BENCH_LOG ? logger('sync') : silentLogger(),
+    progressIntervalMs: 5000,
+  });
+  const t0 = performance.now();
+  await syncer.run();
+  const seconds = (performance.now() - t0) / 1000;
+  const state = writer.state;
+  await index.close();
+  daemon.close();
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
+  const result: SyncResult = { type: 'result', seconds, blocks: state.height + 1, txs: state.txCount, peakRss, stats: syncer.stats, atPeak };
+  process.send(result, () => process.exit(0));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,89 @@
+// One ZMQ PUB socket carrying every topic, framed as bitcoind's CZMQAbstractPublishNotifier
+// sends: [topic, body, 4-byte little-endian sequence], one upcounting sequence per topic from 0.
+import * as zmq from 'zeromq';
+import type { Logger } from '../../log.js';
+import type { FaultInjector, ZmqTopic } from '../rpc/faults.js';
+
+/** -zmqpub*hwm default. */
+export const ZMQ_DEFAULT_HWM = 1000;
+
+/** Not a bitcoind topic: subscribers of bitcoind topics never see it. */
+export const PROBE_TOPIC = 'devnetprobe';
+
+export class ZmqPublisher {
+  private readonly sequences = new Map<ZmqTopic, number>();
+  private readonly queue: Buffer[][] = [];
+  private draining?: Promise<void>;
+  private closed = false;
+
+  private constructor(
+    private readonly socket: zmq.Publisher,
+    readonly url: string,
+    private readonly faults: FaultInjector,
+    private readonly log: Logger,
+  ) {}
+
+  static async bind(host: string, port: number, faults: FaultInjector, log: Logger): Promise<ZmqPublisher> {
+    const socket = new zmq.Publisher({ sendHighWaterMark: ZMQ_DEFAULT_HWM, linger: 0 });
+    await socket.bind(`tcp://${host}:${port}`);
+    const url = socket.lastEndpoint ?? `tcp://${host}:${port}`;
+    return new ZmqPublisher(socket, url, faults, log);
+  }
+
+  /** The next sequence number `topic` will carry. */
+  nextSequence(topic: ZmqTopic): number {
+    return this.sequences.get(topic) ?? 0;
+  }
+
+  /** Queues one message; the sequence advances even when a fault drops it (a gap the subscriber can see). */
+  publish(topic: ZmqTopic, body: Buffer): void {
+    if (this.closed) return;
+    const seq = this.nextSequence(topic);
+    this.sequences.set(topic, (seq + 1) >>> 0);
+    if (this.faults.takeZmqDrop(topic)) {
+      this.log.debug({ topic, seq }, 'zmq message dropped by fault');
+      return;
+    }
+    const seqFrame = Buffer.alloc(4);
+    seqFrame.writeUInt32LE(seq);
+    this.queue.push([Buffer.from(topic), body, seqFrame]);
+    this.draining ??= this.drain();
+  }
+
+  /**
+   * Sends a message on the devnet-only topic PROBE_TOPIC (no sequence of its own, no effect on the
+   * real topics), so a test can tell that its subscription is live before events start.
+   */
+  probe(): void {
+    if (this.closed) return;
+    this.queue.push([Buffer.from(PROBE_TOPIC), Buffer.alloc(0), Buffer.alloc(4)]);
+    this.draining ??= this.drain();
+  }
+
+  /** Resolves once everything queued so far has been handed to ZMQ. */
+  async flush(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      // zeromq.js allows one send in flight per socket: send in order, one at a time.
+      while (this.queue.length > 0 && !this.closed) {
+        const msg = this.queue.shift()!;
+        try {
+          await this.socket.send(msg);
+        } catch (e) {
+          this.log.warn({ err: e }, 'zmq send failed');
+        }
+      }
+    } finally {
+      this.draining = undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    this.socket.close();
+  }
+}

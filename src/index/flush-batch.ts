@@ -1,0 +1,45 @@
+// Turns one flush window's records into RocksDB write-batch operations. Within each table the rows
+// go in (approximately) key order: RocksDB inserts a batch into its memtable skiplist one key at a
+// time, and sorted keys make that ~3x cheaper than random ones (measured: 1M random 17-byte keys
+// 3.1-4.8 s, the same keys sorted 1.1-1.5 s), for a sort costing ~0.12 s per million rows.
+import type { WriteBatch } from 'rocksdb-native';
+import type { RecordArena } from './arena.js';
+import { EMPTY } from './keys.js';
+
+const ID_BITS = 2 ** 29;
+
+/**
+ * Record ids ordered by the three key bytes after the table byte at `keyOff` (ties by id). Exact
+ * order is not needed, only locality; 2^24 buckets is plenty for a flush's rows.
+ */
+export function keyOrder(arena: RecordArena, keyOff: number, ids: ArrayLike<number> | null): Float64Array {
+  const n = ids ? ids.length : arena.count;
+  const order = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const id = ids ? ids[i]! : i;
+    const b = arena.buf(id);
+    const o = arena.off(id) + keyOff + 1;
+    order[i] = ((b[o]! << 16) | (b[o + 1]! << 8) | b[o + 2]!) * ID_BITS + id;
+  }
+  return order.sort();
+}
+
+/** put(key = record[keyOff, keyOff+keyLen), value = record[valOff, valOff+valLen) or empty) for ids in key order. */
+export function putSorted(wb: WriteBatch, arena: RecordArena, ids: ArrayLike<number> | null, keyOff: number, keyLen: number, valOff: number, valLen: number): void {
+  const order = keyOrder(arena, keyOff, ids);
+  for (let i = 0; i < order.length; i++) {
+    const id = order[i]! % ID_BITS;
+    const b = arena.buf(id);
+    const o = arena.off(id);
+    wb.tryPut(b.subarray(o + keyOff, o + keyOff + keyLen), valLen === 0 ? EMPTY : b.subarray(o + valOff, o + valOff + valLen));
+  }
+}
+
+export function deleteSorted(wb: WriteBatch, arena: RecordArena, keyOff: number, keyLen: number): void {
+  const order = keyOrder(arena, keyOff, null);
+  for (let i = 0; i < order.length; i++) {
+    const id = order[i]! % ID_BITS;
+    const o = arena.off(id) + keyOff;
+    wb.tryDelete(arena.buf(id).subarray(o, o + keyLen));
+  }
+}

@@ -1,0 +1,120 @@
+// Read side of the index: everything the Electrum server and `anode query` ask. It reads only what
+// flush() made durable; tx_num -> height comes from the in-memory TxCounts.
+import type RocksDB from 'rocksdb-native';
+import type { HistoryEntry, IndexReader, IndexState, TxLocation, Utxo } from './types.js';
+import type { TxCounts } from './tx-counts.js';
+import {
+  HASHX_LEN, T, TXID_INDEX_LEN, hashXOf, heightKey, prefixEnd, prefixKey, readUInt40BE, readUInt64BE, txNumKey,
+} from './keys.js';
+
+type IterOpts = { capacity?: number };
+
+export class Reader implements IndexReader {
+  constructor(
+    private readonly db: RocksDB,
+    private readonly counts: TxCounts,
+    private readonly durable: () => IndexState,
+  ) {}
+
+  async tip(): Promise<{ height: number; hash: Buffer } | null> {
+    const s = this.durable();
+    return s.height < 0 ? null : { height: s.height, hash: s.tipHash };
+  }
+
+  async getHeader(height: number): Promise<Buffer | null> {
+    if (!Number.isInteger(height) || height < 0 || height > this.durable().height) return null;
+    return this.db.get(heightKey(T.header, height));
+  }
+
+  async getHeaders(start: number, count: number): Promise<Buffer[]> {
+    const tip = this.durable().height;
+    if (!Number.isInteger(start) || start < 0 || count <= 0 || start > tip) return [];
+    const end = Math.min(start + count, tip + 1);
+    const out: Buffer[] = [];
+    const opts: IterOpts = { capacity: Math.min(end - start, 4096) };
+    for await (const e of this.db.iterator({ gte: heightKey(T.header, start), lt: heightKey(T.header, end) }, opts as object)) out.push(e.value);
+    return out;
+  }
+
+  async getHistory(scriptHash: Buffer, opts: { limit?: number } = {}): Promise<HistoryEntry[]> {
+    const limit = opts.limit ?? Infinity;
+    const prefix = prefixKey(T.history, hashXOf(scriptHash));
+    const txNums: number[] = [];
+    const range = { gte: prefix, lt: prefixEnd(prefix), values: false, limit: limit === Infinity ? undefined : limit };
+    for await (const e of this.db.iterator(range, { capacity: 256 } as object)) txNums.push(readUInt40BE(e.key, 1 + HASHX_LEN));
+    const txids = await this.txids(txNums);
+    const out: HistoryEntry[] = [];
+    for (let i = 0; i < txNums.length; i++) {
+      const height = this.counts.heightOf(txNums[i]!);
+      const txid = txids[i];
+      if (height < 0 || !txid) continue; // undone while we read
+      out.push({ height, txid, txNum: txNums[i]! });
+    }
+    return out;
+  }
+
+  async getUtxos(scriptHash: Buffer): Promise<Utxo[]> {
+    const prefix = prefixKey(T.scriptUtxo, hashXOf(scriptHash));
+    const rows: Array<{ txNum: number; vout: number; value: number }> = [];
+    for await (const e of this.db.iterator({ gte: prefix, lt: prefixEnd(prefix) }, { capacity: 256 } as object)) {
+      rows.push({ txNum: readUInt40BE(e.key, 12), vout: e.key.readUInt32BE(17), value: readUInt64BE(e.value, 0) });
+    }
+    const txids = await this.txids(rows.map((r) => r.txNum));
+    const out: Utxo[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      const height = this.counts.heightOf(r.txNum);
+      const txid = txids[i];
+      if (height < 0 || !txid) continue;
+      out.push({ txid, vout: r.vout, height, value: r.value, txNum: r.txNum });
+    }
+    return out;
+  }
+
+  async getBalance(scriptHash: Buffer): Promise<number> {
+    const prefix = prefixKey(T.scriptUtxo, hashXOf(scriptHash));
+    let sum = 0;
+    for await (const e of this.db.iterator({ gte: prefix, lt: prefixEnd(prefix) }, { capacity: 256 } as object)) sum += readUInt64BE(e.value, 0);
+    return sum;
+  }
+
+  async getTxid(txNum: number): Promise<Buffer | null> {
+    if (!Number.isInteger(txNum) || txNum < 0 || txNum >= this.durable().txCount) return null;
+    return this.db.get(txNumKey(T.txid, txNum));
+  }
+
+  async findTx(txid: Buffer): Promise<TxLocation | null> {
+    const prefix = prefixKey(T.txidIndex, txid.subarray(0, TXID_INDEX_LEN));
+    const candidates: number[] = [];
+    for await (const e of this.db.iterator({ gte: prefix, lt: prefixEnd(prefix), values: false })) candidates.push(readUInt40BE(e.key, 1 + TXID_INDEX_LEN));
+    if (candidates.length === 0) return null;
+    const txids = await this.txids(candidates);
+    for (let i = 0; i < candidates.length; i++) {
+      if (!txids[i]?.equals(txid)) continue;
+      const txNum = candidates[i]!;
+      const height = this.counts.heightOf(txNum);
+      if (height < 0) return null;
+      return { txNum, height, position: txNum - this.counts.first(height) };
+    }
+    return null;
+  }
+
+  async getBlockTxids(height: number): Promise<Buffer[] | null> {
+    if (!Number.isInteger(height) || height < 0 || height > this.durable().height || height >= this.counts.length) return null;
+    const first = this.counts.first(height);
+    const end = this.counts.after(height);
+    const out: Buffer[] = [];
+    const opts: IterOpts = { capacity: Math.min(Math.max(8, end - first), 8192) };
+    for await (const e of this.db.iterator({ gte: txNumKey(T.txid, first), lt: txNumKey(T.txid, end) }, opts as object)) out.push(e.value);
+    return out.length === end - first ? out : null;
+  }
+
+  /** Txids of many tx_nums with one read batch (null where missing). */
+  private async txids(txNums: readonly number[]): Promise<Array<Buffer | null>> {
+    if (txNums.length === 0) return [];
+    const rb = this.db.read({ capacity: txNums.length, autoDestroy: true });
+    const ps = txNums.map((n) => rb.get(txNumKey(T.txid, n)));
+    rb.tryFlush();
+    return Promise.all(ps);
+  }
+}
