@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import type { IndexState, IndexWriter } from './types.js';
 import { RecordArena, copyBytes } from './arena.js';
 import { deleteSorted, putSorted } from './flush-batch.js';
+import { OutpointTable } from './outpoint-table.js';
 import { TxCounts } from './tx-counts.js';
 import { encodeState } from './state.js';
 import { applyUndo, buildUndo, lowestUndoHeight } from './undo.js';
@@ -50,8 +51,6 @@ export const HIST_REC = 17;
 // tx (52): X-key [0,6) | txid [6,38) | T-key [38,52)
 export const TX_REC = 52;
 
-/** Rough JS heap cost of one Map entry with a 20-char latin1 string key. */
-const CACHE_ENTRY_BYTES = 120;
 /** Transient JS objects per RocksDB row during flush (two Buffer views and an op object). */
 const FLUSH_ROW_BYTES = 200;
 
@@ -61,7 +60,7 @@ interface Window {
   readonly spends: RecordArena;
   readonly hist: RecordArena;
   readonly txs: RecordArena;
-  readonly cache: Map<string, number>;
+  readonly cache: OutpointTable;
   readonly blocks: PendingBlock[];
   readonly bytes: number;
   done: Promise<void>;
@@ -81,8 +80,8 @@ export class Writer implements IndexWriter {
   private spends = new RecordArena(SPEND_REC);
   private hist = new RecordArena(HIST_REC);
   private txs = new RecordArena(TX_REC);
-  /** Unflushed unspent outputs: outpoint key bytes 1..21 as a latin1 string -> utxo record id. */
-  private cache = new Map<string, number>();
+  /** Unflushed unspent outputs, keyed by their outpoint bytes (record bytes 1..21). */
+  private cache = new OutpointTable(this.utxos, 1);
   private blocks: PendingBlock[] = [];
   /** The window whose batch RocksDB is writing now (applyBlock may run meanwhile), and a spare. */
   private inflight: Window | null = null;
@@ -121,7 +120,7 @@ export class Writer implements IndexWriter {
     const rows = this.hist.count + 2 * this.txs.count + 2 * this.spends.count + 2 * this.cache.size + 2 * this.blocks.length;
     return (
       this.utxos.bytes + this.spends.bytes + this.hist.bytes + this.txs.bytes +
-      this.cache.size * CACHE_ENTRY_BYTES + this.blocks.length * 200 + this.undoBytes + rows * FLUSH_ROW_BYTES
+      this.cache.bytes + this.blocks.length * 200 + this.undoBytes + rows * FLUSH_ROW_BYTES
     );
   }
 
@@ -185,20 +184,17 @@ export class Writer implements IndexWriter {
       if (!(i === 0 && isCoinbase(tx))) {
         for (const input of tx.inputs) {
           putOutpointKey(scratch, 0, input.prevTxid, input.prevVout);
-          const ks = scratch.toString('latin1', 1, 21);
-          const rid = cache.get(ks);
-          if (rid !== undefined) {
-            cache.delete(ks);
+          const rid = cache.take(scratch, 1);
+          const fid = rid < 0 && this.inflight !== null ? this.inflight.cache.take(scratch, 1) : -1;
+          if (rid >= 0) {
             const rb = this.utxos.buf(rid);
             const ro = this.utxos.off(rid);
             this.addHistory(start, hist.count, rb, ro + 26, txNum, seen);
             // Created in an earlier unflushed block: undo must put it back on disk.
             if (keepUndo && rid < blockUtxoStart) undoSpent.push(Buffer.from(rb.subarray(ro + 1, ro + 45)));
-          } else if (this.inflight !== null && this.inflight.cache.has(ks)) {
+          } else if (fid >= 0) {
             // Being written by the in-flight flush: on disk once that lands, so spend it like a DB row.
-            const fl = this.inflight;
-            const fid = fl.cache.get(ks)!;
-            fl.cache.delete(ks);
+            const fl = this.inflight!;
             const rb = fl.utxos.buf(fid);
             const ro = fl.utxos.off(fid);
             this.addHistory(start, hist.count, rb, ro + 26, txNum, seen);
@@ -235,7 +231,7 @@ export class Writer implements IndexWriter {
           copyBytes(b, o + 21, b, o + 57, 5);
           copyBytes(b, o + 17, b, o + 62, 4);
           copyBytes(b, o + 37, b, o + 66, 8);
-          cache.set(b.toString('latin1', o + 1, o + 21), rid);
+          cache.add(rid);
         }
       }
       p1End[i] = hist.count;
@@ -390,7 +386,7 @@ export class Writer implements IndexWriter {
     putSorted(wb, this.hist, null, 0, HIST_REC, 0, 0);
     deleteSorted(wb, this.spends, 0, 21);
     deleteSorted(wb, this.spends, 21, 21);
-    const live = Float64Array.from(this.cache.values());
+    const live = this.cache.ids();
     putSorted(wb, this.utxos, live, 0, 21, 21, 24);
     putSorted(wb, this.utxos, live, 45, 21, 66, 8);
     // Keep undo only for the reorg window below the new tip.
@@ -418,7 +414,7 @@ export class Writer implements IndexWriter {
       this.spends = new RecordArena(SPEND_REC);
       this.hist = new RecordArena(HIST_REC);
       this.txs = new RecordArena(TX_REC);
-      this.cache = new Map();
+      this.cache = new OutpointTable(this.utxos, 1);
     }
     this.blocks = [];
     this.undoBytes = 0;

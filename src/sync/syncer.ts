@@ -18,6 +18,8 @@ import { TipWatcher } from './tip-watcher.js';
 
 const MB = 1024 * 1024;
 const ZERO_HASH = Buffer.alloc(32);
+const YIELD_MS = 5;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface SyncerOptions {
   readonly daemon: Daemon;
@@ -202,6 +204,7 @@ export class Syncer {
       maxQueueBytes: this.maxQueueBytes,
       maxBatchBlocks: this.maxBatchBlocks,
     });
+    let lastYield = performance.now();
     try {
       while (!this.stopping) {
         const t0 = performance.now();
@@ -221,7 +224,14 @@ export class Syncer {
           return;
         }
         await this.writer.applyBlock(block, item.height, item.height > to - this.reorgLimit);
-        this.stats.applyMs += performance.now() - t1;
+        const t2 = performance.now();
+        this.stats.applyMs += t2 - t1;
+        // Queued blocks and buffered writes resolve as microtasks: without a turn of the event
+        // loop the daemon's responses (the prefetch), timers and signals would wait for the round.
+        if (t2 - lastYield > YIELD_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
         this.progress.block(item.height, block.txs.length);
         if (this.caughtUp || this.writer.pendingBytes > this.flushThreshold(fetcher.heldBytes)) await this.flush();
       }

@@ -24,7 +24,7 @@ describe('fault injection', () => {
     await server.stop();
   });
 
-  test('rpcDown refuses connections (open keep-alive ones too), then serves again on the same port', async () => {
+  test('rpcDown refuses connections (open keep-alive ones too), then serves again on the same port', { timeout: 30_000 }, async () => {
     assert.equal(await rpc.call('getblockcount'), 0);
     const url = server.rpcUrl;
     await server.faults.rpcDown(true);
@@ -37,7 +37,7 @@ describe('fault injection', () => {
     assert.equal(await rpc.call('getblockcount'), 0);
   });
 
-  test('rpcSlow delays every answer by at least the given time', async () => {
+  test('rpcSlow delays every answer by at least the given time', { timeout: 30_000 }, async () => {
     server.faults.rpcSlow(200);
     const t0 = process.hrtime.bigint();
     assert.equal(await rpc.call('getblockcount'), 0);
@@ -46,7 +46,7 @@ describe('fault injection', () => {
     assert.ok(ms >= 195, `answered after ${ms} ms`);
   });
 
-  test('rpcErrors answers a given error for N calls, then normally; devnet_ calls are exempt', async () => {
+  test('rpcErrors answers a given error for N calls, then normally; devnet_ calls are exempt', { timeout: 30_000 }, async () => {
     server.faults.rpcErrors(-28, 'Loading wallet…', 2);
     await assert.rejects(rpc.call('getblockcount'), { code: -28, message: 'Loading wallet…' });
     assert.equal(await rpc.call('devnet_fault', ['slow', 0]), null);
@@ -56,14 +56,14 @@ describe('fault injection', () => {
     assert.equal(await rpc.call('getblockcount'), 0);
   });
 
-  test("rpcErrors 'always' lasts until reset", async () => {
+  test("rpcErrors 'always' lasts until reset", { timeout: 30_000 }, async () => {
     server.faults.rpcErrors(-1, 'boom', 'always');
     for (let i = 0; i < 3; i++) await assert.rejects(rpc.call('getblockcount'), { code: -1, message: 'boom' });
     await server.faults.reset();
     assert.equal(await rpc.call('getblockcount'), 0);
   });
 
-  test('dropZmq loses messages but their sequence numbers: the subscriber sees the gap', async () => {
+  test('dropZmq loses messages but their sequence numbers: the subscriber sees the gap', { timeout: 30_000 }, async () => {
     node.wallet.fund(1);
     const sub = await ZmqCollector.open(server.zmqUrl, { topics: ['hashblock', 'sequence'], probe: () => server.zmqProbe() });
     try {
@@ -82,7 +82,7 @@ describe('fault injection', () => {
     }
   });
 
-  test('devnet_fault over RPC: errors, dropzmq, reset, and bad kinds', async () => {
+  test('devnet_fault over RPC: errors, dropzmq, reset, and bad kinds', { timeout: 30_000 }, async () => {
     assert.equal(await rpc.call('devnet_fault', ['errors', -5, 'nope', 1]), null);
     await assert.rejects(rpc.call('getblockcount'), { code: -5, message: 'nope' });
     assert.equal(await rpc.call('devnet_fault', ['dropzmq', 'all', 'always']), null);
@@ -91,7 +91,7 @@ describe('fault injection', () => {
     await assert.rejects(rpc.call('devnet_fault', ['dropzmq', 'rawfoo', 1]), { code: -8 });
   });
 
-  test('devnet_fault rpcdown answers first, then the port closes and comes back', async () => {
+  test('devnet_fault rpcdown answers first, then the port closes and comes back', { timeout: 30_000 }, async () => {
     assert.equal(await rpc.call('devnet_fault', ['rpcdown', 300]), null);
     const probe = new RpcClient(server.rpcUrl, { user: 'u', password: 'p' });
     let sawDown = false;

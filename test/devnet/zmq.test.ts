@@ -31,7 +31,7 @@ describe('ZMQ notifications', () => {
     await server.stop();
   });
 
-  test('mining a block: hashtx/rawtx per tx, sequence C, then hashblock and rawblock; counters from 0', async () => {
+  test('mining a block: hashtx/rawtx per tx, sequence C, then hashblock and rawblock; counters from 0', { timeout: 30_000 }, async () => {
     const [hash] = await rpc.call<string[]>('generatetoaddress', [1, node.wallet.address('p2wpkh', 0)]);
     const msgs = await sub.until((m) => m.some((x) => x.topic === 'rawblock'));
     assert.deepEqual(msgs.map((m) => m.topic), ['hashtx', 'rawtx', 'sequence', 'hashblock', 'rawblock']);
@@ -47,7 +47,7 @@ describe('ZMQ notifications', () => {
     assert.equal(hex(msgs[4]!.body), await rpc.call('getblock', [hash, 0]));
   });
 
-  test('a payment: hashtx, rawtx, sequence A with the LE64 mempool sequence; mining it sends no R', async () => {
+  test('a payment: hashtx, rawtx, sequence A with the LE64 mempool sequence; mining it sends no R', { timeout: 30_000 }, async () => {
     sub.clear();
     const txid = await rpc.call<string>('devnet_pay', [node.wallet.address('p2tr', 1), 25_000]);
     const msgs = await sub.until((m) => m.some((x) => x.topic === 'sequence'));
@@ -75,7 +75,7 @@ describe('ZMQ notifications', () => {
     assert.equal(mined.find((m) => m.topic === 'hashblock')!.seq, 1);
   });
 
-  test('a reorg: D for each disconnected block, C for each connected one, counters stay contiguous', async () => {
+  test('a reorg: D for each disconnected block, C for each connected one, counters stay contiguous', { timeout: 30_000 }, async () => {
     sub.clear();
     const oldTip = await rpc.call<string>('getbestblockhash');
     const oldParent = await rpc.call<string>('getblockhash', [node.tipHeight() - 1]);
@@ -92,7 +92,7 @@ describe('ZMQ notifications', () => {
     }
   });
 
-  test('a reorg that double-spends a disconnected tx: A when it returns to the mempool, R when it is replaced', async () => {
+  test('a reorg that double-spends a disconnected tx: A when it returns to the mempool, R when it is replaced', { timeout: 30_000 }, async () => {
     const victim = await rpc.call<string>('devnet_pay', [node.wallet.address('p2wpkh', 5), 40_000]);
     await rpc.call('generatetoaddress', [1, node.wallet.address('p2wpkh', 0)]);
     await sub.until((m) => m.some((x) => x.topic === 'rawblock'));
