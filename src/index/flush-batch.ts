@@ -31,7 +31,10 @@ export function putSorted(wb: WriteBatch, arena: RecordArena, ids: ArrayLike<num
     const id = order[i]! % ID_BITS;
     const b = arena.buf(id);
     const o = arena.off(id);
-    wb.tryPut(b.subarray(o + keyOff, o + keyOff + keyLen), valLen === 0 ? EMPTY : b.subarray(o + valOff, o + valOff + valLen));
+    // Plain Uint8Array views are ~3x cheaper to create than Buffer.subarray; RocksDB takes either.
+    const ab = b.buffer;
+    const base = b.byteOffset + o;
+    wb.tryPut(new Uint8Array(ab, base + keyOff, keyLen) as Buffer, valLen === 0 ? EMPTY : (new Uint8Array(ab, base + valOff, valLen) as Buffer));
   }
 }
 
@@ -39,7 +42,7 @@ export function deleteSorted(wb: WriteBatch, arena: RecordArena, keyOff: number,
   const order = keyOrder(arena, keyOff, null);
   for (let i = 0; i < order.length; i++) {
     const id = order[i]! % ID_BITS;
-    const o = arena.off(id) + keyOff;
-    wb.tryDelete(arena.buf(id).subarray(o, o + keyLen));
+    const b = arena.buf(id);
+    wb.tryDelete(new Uint8Array(b.buffer, b.byteOffset + arena.off(id) + keyOff, keyLen) as Buffer);
   }
 }

@@ -380,7 +380,7 @@ export class Writer implements IndexWriter {
     for (let id = 0; id < this.txs.count; id++) {
       const b = this.txs.buf(id);
       const o = this.txs.off(id);
-      wb.tryPut(b.subarray(o, o + 6), b.subarray(o + 6, o + 38));
+      wb.tryPut(new Uint8Array(b.buffer, b.byteOffset + o, 6) as Buffer, new Uint8Array(b.buffer, b.byteOffset + o + 6, 32) as Buffer);
     }
     putSorted(wb, this.txs, null, 38, 14, 0, 0);
     putSorted(wb, this.hist, null, 0, HIST_REC, 0, 0);

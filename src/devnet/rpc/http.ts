@@ -39,6 +39,7 @@ export class RpcHttpServer implements RpcListenerControl {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private listening = false;
+  private transition: Promise<void> = Promise.resolve();
   private _port: number;
 
   private constructor(private readonly opts: RpcHttpOptions) {
@@ -66,7 +67,14 @@ export class RpcHttpServer implements RpcListenerControl {
     return `http://${this.opts.host}:${this._port}`;
   }
 
-  async setListening(on: boolean): Promise<void> {
+  /** Opens or closes the listener; calls are serialized so a quick down/up cannot interleave. */
+  setListening(on: boolean): Promise<void> {
+    const next = this.transition.then(() => this.applyListening(on));
+    this.transition = next.catch(() => undefined);
+    return next;
+  }
+
+  private async applyListening(on: boolean): Promise<void> {
     if (on === this.listening) return;
     if (on) {
       await new Promise<void>((resolve, reject) => {
