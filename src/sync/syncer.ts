@@ -248,9 +248,9 @@ export class Syncer {
   }
 
   /**
- * Unflushed work may use the cache budget minus what the prefetch queue holds (never less than a
- * quarter), times FLUSH_SHARE: the flush itself needs about as much memory again.
- */
+   * Unflushed work may use the cache budget minus what the prefetch queue holds (never less than a
+   * quarter), times FLUSH_SHARE: the flush itself needs about as much memory again.
+   */
   private flushThreshold(queued: number): number {
     return Math.max(this.cacheBytes - queued, this.cacheBytes / 4) * FLUSH_SHARE;
   }
