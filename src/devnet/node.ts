@@ -242,7 +242,7 @@ export class DevnetNode {
   generateToScript(n: number, script: Buffer, opts: { includeMempool?: boolean; maxTxs?: number } = {}): Buffer[] {
     const hashes: Buffer[] = [];
     for (let i = 0; i < n; i++) {
-      const entries = opts.includeMempool === false ? [] : selectTransactions(this.engine.mempool, opts.maxTxs);
+      const entries = opts.includeMempool === false ? [] : selectTransactions(this.chain, this.engine.mempool, opts.maxTxs);
       hashes.push(this.mine(script, entries.map((e) => e.tx), entries.map((e) => e.fee)));
     }
     return hashes;

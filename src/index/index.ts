@@ -16,6 +16,7 @@ import { TxCounts } from './tx-counts.js';
 import { Reader } from './reader.js';
 import { Writer } from './writer.js';
 import { lowestUndoHeight } from './undo.js';
+import { TxidTail } from './txid-chunks.js';
 import { combineDigest, dumpTables, type TableDump } from './digest.js';
 
 export { IndexMismatchError } from './state.js';
@@ -80,7 +81,7 @@ export async function openIndex(dir: string, opts: OpenIndexOptions): Promise<An
     const reader = new Reader(db, counts, () => durable);
     const writer = readOnly
       ? undefined
-      : new Writer(db, coin, state, counts, await lowestUndoHeight(db), log.child({ part: 'index-writer' }), (s) => {
+      : new Writer(db, coin, state, counts, await TxidTail.load(db, state.txCount), await lowestUndoHeight(db), log.child({ part: 'index-writer' }), (s) => {
           durable = s;
         });
     log.info({ dir, height: state.height, txCount: state.txCount, readOnly }, 'index opened');

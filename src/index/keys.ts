@@ -12,7 +12,7 @@ export const T = {
   header: 0x48,
   /** 'N' + height(4) -> txCount after the block (8 bytes BE): tx_num -> height by binary search. */
   txCount: 0x4e,
-  /** 'X' + txNum(5) -> txid(32): tx_num -> txid, block txids by range. */
+  /** 'X' + chunk(5) -> up to 64 txids (32 each) of tx_nums chunk*64.. (see txid-chunks.ts). */
   txid: 0x58,
   /** 'T' + txid[0:8] + txNum(5) -> empty: txid -> tx_num candidates, verified against 'X'. */
   txidIndex: 0x54,

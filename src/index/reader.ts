@@ -3,8 +3,9 @@
 import type RocksDB from 'rocksdb-native';
 import type { HistoryEntry, IndexReader, IndexState, TxLocation, Utxo } from './types.js';
 import type { TxCounts } from './tx-counts.js';
+import { readTxidRange, readTxids } from './txid-chunks.js';
 import {
-  HASHX_LEN, T, TXID_INDEX_LEN, hashXOf, heightKey, prefixEnd, prefixKey, readUInt40BE, readUInt64BE, txNumKey,
+  HASHX_LEN, T, TXID_INDEX_LEN, hashXOf, heightKey, prefixEnd, prefixKey, readUInt40BE, readUInt64BE,
 } from './keys.js';
 
 type IterOpts = { capacity?: number };
@@ -80,7 +81,7 @@ export class Reader implements IndexReader {
 
   async getTxid(txNum: number): Promise<Buffer | null> {
     if (!Number.isInteger(txNum) || txNum < 0 || txNum >= this.durable().txCount) return null;
-    return this.db.get(txNumKey(T.txid, txNum));
+    return (await readTxids(this.db, [txNum]))[0] ?? null;
   }
 
   async findTx(txid: Buffer): Promise<TxLocation | null> {
@@ -103,18 +104,12 @@ export class Reader implements IndexReader {
     if (!Number.isInteger(height) || height < 0 || height > this.durable().height || height >= this.counts.length) return null;
     const first = this.counts.first(height);
     const end = this.counts.after(height);
-    const out: Buffer[] = [];
-    const opts: IterOpts = { capacity: Math.min(Math.max(8, end - first), 8192) };
-    for await (const e of this.db.iterator({ gte: txNumKey(T.txid, first), lt: txNumKey(T.txid, end) }, opts as object)) out.push(e.value);
+    const out = await readTxidRange(this.db, first, end);
     return out.length === end - first ? out : null;
   }
 
   /** Txids of many tx_nums with one read batch (null where missing). */
-  private async txids(txNums: readonly number[]): Promise<Array<Buffer | null>> {
-    if (txNums.length === 0) return [];
-    const rb = this.db.read({ capacity: txNums.length, autoDestroy: true });
-    const ps = txNums.map((n) => rb.get(txNumKey(T.txid, n)));
-    rb.tryFlush();
-    return Promise.all(ps);
+  private txids(txNums: readonly number[]): Promise<Array<Buffer | null>> {
+    return readTxids(this.db, txNums);
   }
 }

@@ -8,7 +8,8 @@ import type { IndexState } from './types.js';
 import type { RecordArena } from './arena.js';
 import type { TxCounts } from './tx-counts.js';
 import { encodeState } from './state.js';
-import { T, TXID_INDEX_KEY_LEN, TXID_INDEX_LEN, heightKey, txNumKey } from './keys.js';
+import { T, TXID_INDEX_KEY_LEN, TXID_INDEX_LEN, heightKey, writeUInt40BE } from './keys.js';
+import { TXIDS_PER_CHUNK, chunkKey, chunkOf, readTxidRange } from './txid-chunks.js';
 
 export function buildUndo(spent: Buffer[], utxos: RecordArena, utxoStart: number, hist: RecordArena, histStart: number): Buffer {
   const nCreated = utxos.count - utxoStart;
@@ -68,14 +69,26 @@ export async function applyUndo(db: RocksDB, s: IndexState, counts: TxCounts): P
 
   const wb = db.write({ capacity: 16 + 2 * (end - first) + undo.length / 8 });
   try {
-    for await (const e of db.iterator({ gte: txNumKey(T.txid, first), lt: txNumKey(T.txid, end) }, { capacity: Math.max(8, end - first) } as object)) {
+    const txids = await readTxidRange(db, first, end);
+    if (txids.length !== end - first) throw new Error(`undoBlock: txids of block ${h} missing from the index`);
+    txids.forEach((txid, i) => {
       const k = Buffer.allocUnsafe(TXID_INDEX_KEY_LEN);
       k[0] = T.txidIndex;
-      e.value.copy(k, 1, 0, TXID_INDEX_LEN);
-      e.key.copy(k, 1 + TXID_INDEX_LEN, 1, 6);
+      txid.copy(k, 1, 0, TXID_INDEX_LEN);
+      writeUInt40BE(k, first + i, 1 + TXID_INDEX_LEN);
       wb.tryDelete(k);
+    });
+    // Txid chunks: truncate the one holding `first`, drop any after it.
+    const c = chunkOf(first);
+    const keep = first - c * TXIDS_PER_CHUNK;
+    if (keep > 0) {
+      const chunk = await db.get(chunkKey(c));
+      if (!chunk) throw new Error(`undoBlock: txid chunk ${c} missing from the index`);
+      wb.tryPut(chunkKey(c), Buffer.from(chunk.subarray(0, keep * 32)));
+    } else {
+      wb.tryDelete(chunkKey(c));
     }
-    wb.tryDeleteRange(txNumKey(T.txid, first), txNumKey(T.txid, end));
+    wb.tryDeleteRange(chunkKey(c + 1), chunkKey(chunkOf(end - 1) + 1));
     wb.tryDelete(heightKey(T.header, h));
     wb.tryDelete(heightKey(T.txCount, h));
     wb.tryDelete(heightKey(T.undo, h));

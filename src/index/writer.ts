@@ -15,6 +15,7 @@ import type { IndexState, IndexWriter } from './types.js';
 import { RecordArena, copyBytes } from './arena.js';
 import { deleteSorted, putSorted } from './flush-batch.js';
 import { OutpointTable } from './outpoint-table.js';
+import { TxidTail } from './txid-chunks.js';
 import { TxCounts } from './tx-counts.js';
 import { encodeState } from './state.js';
 import { applyUndo, buildUndo, lowestUndoHeight } from './undo.js';
@@ -48,8 +49,8 @@ export const UTXO_REC = 74;
 export const SPEND_REC = 42;
 // history (17): 'h' hashX11 txNum5
 export const HIST_REC = 17;
-// tx (52): X-key [0,6) | txid [6,38) | T-key [38,52)
-export const TX_REC = 52;
+// tx (14): T-key 'T' txid[0:8] txNum5   (the txid itself goes to the TxidTail chunks)
+export const TX_REC = 14;
 
 /** Transient JS objects per RocksDB row during flush (two Buffer views and an op object). */
 const FLUSH_ROW_BYTES = 200;
@@ -61,6 +62,7 @@ interface Window {
   readonly hist: RecordArena;
   readonly txs: RecordArena;
   readonly cache: OutpointTable;
+  readonly tail: TxidTail;
   readonly blocks: PendingBlock[];
   readonly bytes: number;
   done: Promise<void>;
@@ -98,6 +100,7 @@ export class Writer implements IndexWriter {
     private readonly coin: CoinParams,
     state: IndexState,
     private readonly counts: TxCounts,
+    private tail: TxidTail,
     undoFloor: number | null,
     private readonly log: Logger,
     /** Called after each successful flush or undo with the new durable state. */
@@ -117,10 +120,10 @@ export class Writer implements IndexWriter {
   }
 
   private windowBytes(): number {
-    const rows = this.hist.count + 2 * this.txs.count + 2 * this.spends.count + 2 * this.cache.size + 2 * this.blocks.length;
+    const rows = this.hist.count + this.txs.count + 2 * this.spends.count + 2 * this.cache.size + 2 * this.blocks.length;
     return (
       this.utxos.bytes + this.spends.bytes + this.hist.bytes + this.txs.bytes +
-      this.cache.bytes + this.blocks.length * 200 + this.undoBytes + rows * FLUSH_ROW_BYTES
+      this.cache.bytes + this.tail.bytes + this.blocks.length * 200 + this.undoBytes + rows * FLUSH_ROW_BYTES
     );
   }
 
@@ -291,12 +294,10 @@ export class Writer implements IndexWriter {
     const id = this.txs.push();
     const b = this.txs.buf(id);
     const o = this.txs.off(id);
-    b[o] = T.txid;
-    putUInt40(b, o + 1, txNum);
-    copyBytes(txid, 0, b, o + 6, 32);
-    b[o + 38] = T.txidIndex;
-    copyBytes(txid, 0, b, o + 39, TXID_INDEX_LEN);
-    copyBytes(b, o + 1, b, o + 47, 5);
+    b[o] = T.txidIndex;
+    copyBytes(txid, 0, b, o + 1, TXID_INDEX_LEN);
+    putUInt40(b, o + 9, txNum);
+    this.tail.append(txid);
   }
 
   /** Adds history row (hashX at hx[off..], txNum) unless the tx already has it in [from, to). */
@@ -367,7 +368,7 @@ export class Writer implements IndexWriter {
     if (this.failure) throw new Error(`index writer is unusable after an earlier failure (${this.failure.message}); reopen the index`);
     if (this.blocks.length === 0) return Promise.resolve();
     const started = performance.now();
-    const rows = this.hist.count + 2 * this.txs.count + 2 * this.spends.count + 2 * this.cache.size + 3 * this.blocks.length + 2;
+    const rows = this.hist.count + this.txs.count + 2 * this.spends.count + 2 * this.cache.size + 3 * this.blocks.length + this.tail.count / 64 + 4;
     const wb = this.db.write({ capacity: rows });
     for (const blk of this.blocks) {
       wb.tryPut(heightKey(T.header, blk.height), blk.header);
@@ -376,13 +377,9 @@ export class Writer implements IndexWriter {
       wb.tryPut(heightKey(T.txCount, blk.height), n);
       if (blk.undo && blk.height > this.current.height - this.coin.reorgLimit) wb.tryPut(heightKey(T.undo, blk.height), blk.undo);
     }
-    // X rows are already in key (tx_num) order; the others are hash-keyed and get sorted.
-    for (let id = 0; id < this.txs.count; id++) {
-      const b = this.txs.buf(id);
-      const o = this.txs.off(id);
-      wb.tryPut(new Uint8Array(b.buffer, b.byteOffset + o, 6) as Buffer, new Uint8Array(b.buffer, b.byteOffset + o + 6, 32) as Buffer);
-    }
-    putSorted(wb, this.txs, null, 38, 14, 0, 0);
+    // Txid chunks are already in key order; the other tables are hash-keyed and get sorted.
+    const nextTail = this.tail.emit(wb);
+    putSorted(wb, this.txs, null, 0, TX_REC, 0, 0);
     putSorted(wb, this.hist, null, 0, HIST_REC, 0, 0);
     deleteSorted(wb, this.spends, 0, 21);
     deleteSorted(wb, this.spends, 21, 21);
@@ -402,7 +399,7 @@ export class Writer implements IndexWriter {
 
     // Hand this window to the write; the next blocks go into the spare one.
     const window: Window = {
-      utxos: this.utxos, spends: this.spends, hist: this.hist, txs: this.txs, cache: this.cache, blocks: this.blocks,
+      utxos: this.utxos, spends: this.spends, hist: this.hist, txs: this.txs, cache: this.cache, tail: this.tail, blocks: this.blocks,
       bytes: this.windowBytes(), done: Promise.resolve(),
     };
     const hadUndo = this.blocks.some((b) => b.undo !== null);
@@ -416,6 +413,7 @@ export class Writer implements IndexWriter {
       this.txs = new RecordArena(TX_REC);
       this.cache = new OutpointTable(this.utxos, 1);
     }
+    this.tail = nextTail;
     this.blocks = [];
     this.undoBytes = 0;
     this.inflight = window;
@@ -460,6 +458,7 @@ export class Writer implements IndexWriter {
         const next = await applyUndo(this.db, s, this.counts);
         this.current = next;
         this.flushedState = next;
+        this.tail = await TxidTail.load(this.db, next.txCount);
         this.dbUndoFloor = await lowestUndoHeight(this.db);
         this.onCommit(next);
         this.log.info({ height: s.height, tip: toDisplayHex(next.tipHash) }, 'index block undone');

@@ -175,8 +175,9 @@ describe('JSON-RPC over HTTP', () => {
     });
 
     test('wrong count: -1 with the usage text', async () => {
-      await assert.rejects(client.call('getblockhash', []), (e: { code: number; message: string }) => e.code === -1 && e.message.startsWith('getblockhash "height"'));
+      await assert.rejects(client.call('getblockhash', []), (e: { code: number; message: string }) => e.code === -1 && e.message.startsWith('getblockhash height\n'));
       await assert.rejects(client.call('getblockcount', [1]), { code: -1 });
+      await assert.rejects(client.call('getblock', []), (e: { message: string }) => e.message.startsWith('getblock "blockhash" ( verbosity )\n'));
     });
 
     test('named parameters', async () => {

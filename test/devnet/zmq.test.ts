@@ -65,7 +65,7 @@ describe('ZMQ notifications', () => {
 
     sub.clear();
     const [hash] = await rpc.call<string[]>('generatetoaddress', [1, node.wallet.address('p2wpkh', 0)]);
-    const mined = await sub.until((m) => m.some((x) => x.topic === 'rawblock'));
+    const mined = await sub.until((m) => m.some((x) => x.topic === 'rawblock' && x.body.equals(node.block(Buffer.from(hash!, 'hex').reverse())!.raw)));
     assert.deepEqual(mined.map((m) => m.topic), ['hashtx', 'rawtx', 'hashtx', 'rawtx', 'sequence', 'hashblock', 'rawblock']);
     assert.deepEqual(mined.filter((m) => m.topic === 'hashtx').map((m) => m.seq), [2, 3]);
     assert.equal(hex(mined[2]!.body), txid);
@@ -93,9 +93,10 @@ describe('ZMQ notifications', () => {
   });
 
   test('a reorg that double-spends a disconnected tx: A when it returns to the mempool, R when it is replaced', { timeout: 30_000 }, async () => {
+    sub.clear();
     const victim = await rpc.call<string>('devnet_pay', [node.wallet.address('p2wpkh', 5), 40_000]);
-    await rpc.call('generatetoaddress', [1, node.wallet.address('p2wpkh', 0)]);
-    await sub.until((m) => m.some((x) => x.topic === 'rawblock'));
+    const [mined] = await rpc.call<string[]>('generatetoaddress', [1, node.wallet.address('p2wpkh', 0)]);
+    await sub.until((m) => m.some((x) => x.topic === 'hashblock' && hex(x.body) === mined));
     sub.clear();
     const newTip = await rpc.call<string>('devnet_reorg', [1, null, 1]);
     const msgs = await sub.until((m) => m.some((x) => x.topic === 'hashblock' && hex(x.body) === newTip));
@@ -107,5 +108,29 @@ describe('ZMQ notifications', () => {
     const a = mempoolEvents.find((m) => label(m) === 'A' && hex(m.body.subarray(0, 32)) === victim)!;
     assert.ok(r.body.readBigUInt64LE(33) > a.body.readBigUInt64LE(33), 'mempool sequence grows');
     await assert.rejects(rpc.call('getrawtransaction', [victim]), { code: -5 });
+  });
+});
+
+describe('ZMQ topics nobody subscribed to', () => {
+  test('are not sent, but their sequence numbers advance as if they were', { timeout: 30_000 }, async () => {
+    const node = await DevnetNode.create({ seed: 'zmq-unwatched' });
+    const server = await DevnetServer.start({ node, log: silentLogger() });
+    const blocks = await ZmqCollector.open(server.zmqUrl, { topics: ['hashblock'], probe: () => server.zmqProbe() });
+    let txs: ZmqCollector | undefined;
+    try {
+      node.generateToAddress(2, node.wallet.address('p2wpkh', 0));
+      await blocks.until((m) => m.filter((x) => x.topic === 'hashblock').length === 2);
+      assert.deepEqual(blocks.messages.map((m) => [m.topic, m.seq]), [['hashblock', 0], ['hashblock', 1]]);
+      txs = await ZmqCollector.open(server.zmqUrl, { topics: ['hashtx'], probe: () => server.zmqProbe() });
+      const [hash] = node.generateToAddress(1, node.wallet.address('p2wpkh', 0));
+      const got = await txs.until((m) => m.some((x) => x.topic === 'hashtx'));
+      assert.equal(got[0]!.seq, 2, 'two coinbases went unannounced before');
+      assert.ok(got.every((m) => m.topic === 'hashtx'));
+      assert.equal(got[0]!.body.toString('hex'), Buffer.from(node.block(hash!)!.block.txs[0]!.txid).reverse().toString('hex'));
+    } finally {
+      txs?.close();
+      blocks.close();
+      await server.stop();
+    }
   });
 });

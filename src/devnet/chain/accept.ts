@@ -4,6 +4,7 @@ import { sha256d } from '../../chain/hash.js';
 import { isUnspendable } from '../../chain/scripthash.js';
 import { isCoinbase, parseTx, txWeight, type Tx } from '../../chain/tx.js';
 import type { ChainState } from './chainstate.js';
+import { isFinalTx } from './final.js';
 import type { Entry, Mempool } from './mempool.js';
 import { classify, isPushOnly, parseMultisig } from './scripts.js';
 import { DevnetRejectError, MEMPOOL_HEIGHT, type SpentOutput } from './types.js';
@@ -96,12 +97,6 @@ function checkStandard(tx: Tx, weight: number): void {
   if (nulldata > 1) reject('multi-op-return');
 }
 
-function isFinal(tx: Tx, height: number, mtp: number): boolean {
-  if (tx.locktime === 0) return true;
-  if (tx.locktime < (tx.locktime < 500_000_000 ? height : mtp)) return true;
-  return tx.inputs.every((i) => i.sequence === 0xffffffff);
-}
-
 /**
  * Checks a transaction for the mempool against the active chain's UTXO set plus the mempool.
  * Throws DevnetRejectError with bitcoind's code and message; does not modify anything.
@@ -129,7 +124,7 @@ export function checkForMempool(raw: Buffer, chain: ChainState, mempool: Mempool
   checkStandard(tx, weight);
   if (tx.baseSize < 65) reject('tx-size-small');
   const tip = chain.tip;
-  if (!isFinal(tx, tip.height + 1, tip.medianTimePast())) reject('non-final');
+  if (!isFinalTx(tx, tip.height + 1, tip.medianTimePast())) reject('non-final');
   // Conflicts with the mempool
   const conflicts = new Map<string, Entry>();
   for (const i of tx.inputs) {

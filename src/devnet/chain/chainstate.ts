@@ -7,6 +7,7 @@ import { isUnspendable } from '../../chain/scripthash.js';
 import { isCoinbase, type Tx } from '../../chain/tx.js';
 import { sha256d } from '../../chain/hash.js';
 import { blockSubsidy, findWitnessCommitment } from './assemble.js';
+import { isFinalTx } from './final.js';
 import { BlockRecord } from './record.js';
 import { DevnetRejectError, type SpentOutput } from './types.js';
 import { outpointKey, UtxoSet, type BlockUndo, type Coin } from './utxo.js';
@@ -120,6 +121,9 @@ export class ChainState {
   private apply(rec: BlockRecord, block: Block, undo: BlockUndo): void {
     const txs = block.txs;
     if (txs.length === 0 || !isCoinbase(txs[0]!)) throw new BlockInvalidError('bad-cb-missing');
+    // ContextualCheckBlock: every tx final at this height and the parent's median time past.
+    const mtp = rec.prev!.medianTimePast();
+    if (!txs.every((tx) => isFinalTx(tx, rec.height, mtp))) throw new BlockInvalidError('bad-txns-nonfinal');
     const fees: number[] = [0];
     const spentOutputs: SpentOutput[][] = [[]];
     let anyWitness = false;
@@ -160,9 +164,13 @@ export class ChainState {
     });
   }
 
+  /**
+   * Restores spent coins first, then removes created ones: an output created and spent inside the
+   * same block is in both lists and must end up absent (the other order resurrected it).
+   */
   private rollback(undo: BlockUndo): void {
-    for (let i = undo.created.length - 1; i >= 0; i--) this.utxo.remove(undo.created[i]!);
     for (let i = undo.spent.length - 1; i >= 0; i--) this.utxo.restore(undo.spent[i]![0], undo.spent[i]![1]);
+    for (let i = undo.created.length - 1; i >= 0; i--) this.utxo.remove(undo.created[i]!);
   }
 
   /** Takes the tip off the active chain, restoring the UTXO set. */

@@ -4,6 +4,7 @@
 import { isCoinbase, type Tx } from '../../chain/tx.js';
 import { checkForMempool, type AcceptOptions, type Accepted } from './accept.js';
 import { BlockInvalidError, ChainState } from './chainstate.js';
+import { isFinalTx } from './final.js';
 import { Entry, Mempool, type Removal } from './mempool.js';
 import type { BlockRecord } from './record.js';
 import type { DevnetEvent } from './types.js';
@@ -122,12 +123,18 @@ export class Engine {
     });
   }
 
-  /** Evicts entries whose inputs vanished, became immature or whose locktime no longer passes. */
+  /**
+   * bitcoind's removeForReorg: evicts, with descendants, entries whose inputs are no longer in the
+   * UTXO set or the mempool, became immature coinbase spends, or whose locktime no longer passes
+   * (the wallet's anti-fee-sniping locktime is the tip height it was built at).
+   */
   private removeForReorg(): void {
-    const spendHeight = this.chain.tip.height + 1;
+    const tip = this.chain.tip;
+    const spendHeight = tip.height + 1;
+    const mtp = tip.medianTimePast();
     for (const e of this.mempool.topological()) {
       if (!this.mempool.get(e.txid)) continue;
-      const ok = e.tx.inputs.every((i) => {
+      const ok = isFinalTx(e.tx, spendHeight, mtp) && e.tx.inputs.every((i) => {
         const parent = this.mempool.get(i.prevTxid);
         if (parent) return i.prevVout < parent.tx.outputs.length;
         const coin = this.chain.coin(i.prevTxid, i.prevVout);

@@ -32,10 +32,11 @@ export class FaultInjector {
 
   /** on: close the RPC port and drop open connections (clients get ECONNREFUSED); off: listen again on the same port. */
   async rpcDown(on: boolean): Promise<void> {
-    this.down = on;
     await this.listener?.setListening(!on);
+    this.down = on;
   }
 
+  /** True from the moment the port is closed until it listens again. */
   get isRpcDown(): boolean {
     return this.down;
   }

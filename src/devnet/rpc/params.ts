@@ -49,8 +49,13 @@ const expectedName: Record<ArgType, string> = {
   number: 'number', string: 'string', boolean: 'bool', array: 'array', object: 'object', amount: 'number', any: 'any',
 };
 
+/** Core's help first line: string arguments quoted, optional ones in parentheses. */
 export function usage(spec: MethodSpec): string {
-  const args = spec.args.map((a) => (a.optional ? `( "${a.names.split('|')[0]}" )` : `"${a.names.split('|')[0]}"`));
+  const args = spec.args.map((a) => {
+    const name = a.names.split('|')[0]!;
+    const shown = a.type === 'string' ? `"${name}"` : name;
+    return a.optional ? `( ${shown} )` : shown;
+  });
   return `${[spec.name, ...args].join(' ')}\n\n${spec.summary}\n`;
 }
 

@@ -12,13 +12,17 @@ export interface ZmqMessage {
 }
 
 export class ZmqCollector {
+  /** Every message of a bitcoind topic, in arrival order (probes are kept apart). */
   readonly messages: ZmqMessage[] = [];
+  /** The subscription lists carried by the probes received. */
+  private readonly probes: string[][] = [];
   private waiters: Array<() => void> = [];
   private readonly sub = new zmq.Subscriber({ linger: 0 });
 
   /**
    * Connects and subscribes (all topics when none are given). With `probe` (devnet's
-   * DevnetServer.zmqProbe), returns only once the subscription is live, so no early message is lost.
+   * DevnetServer.zmqProbe), returns only once the publisher knows the subscription, so no early
+   * message is lost.
    */
   static async open(url: string, opts: { topics?: string[]; probe?: () => void } = {}): Promise<ZmqCollector> {
     const c = new ZmqCollector();
@@ -28,7 +32,9 @@ export class ZmqCollector {
     c.sub.connect(url);
     void c.loop();
     if (opts.probe) {
-      while (!c.messages.some((m) => m.topic === PROBE_TOPIC)) {
+      // Live once a probe arrives whose body shows the publisher knows all our subscriptions.
+      const wanted = topics.length === 0 ? [''] : topics;
+      while (!c.probes.some((known) => wanted.every((t) => known.includes(t)))) {
         opts.probe();
         await Promise.race([c.next(), new Promise((r) => setTimeout(r, 50))]);
       }
@@ -40,12 +46,16 @@ export class ZmqCollector {
   private async loop(): Promise<void> {
     try {
       for await (const frames of this.sub) {
-        this.messages.push({
-          topic: frames[0]!.toString(),
-          body: Buffer.from(frames[1] ?? Buffer.alloc(0)),
-          seq: frames[2] && frames[2].length >= 4 ? frames[2].readUInt32LE(0) : -1,
-          frames: frames.length,
-        });
+        if (frames[0]!.toString() === PROBE_TOPIC) {
+          this.probes.push(JSON.parse(frames[1]?.toString() || '[]') as string[]);
+        } else {
+          this.messages.push({
+            topic: frames[0]!.toString(),
+            body: Buffer.from(frames[1] ?? Buffer.alloc(0)),
+            seq: frames[2] && frames[2].length >= 4 ? frames[2].readUInt32LE(0) : -1,
+            frames: frames.length,
+          });
+        }
         for (const w of this.waiters.splice(0)) w();
       }
     } catch {

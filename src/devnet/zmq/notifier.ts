@@ -32,6 +32,16 @@ export class ZmqNotifier {
     this.pub.publish('rawtx', tx.raw);
   }
 
+  /** hashtx/rawtx for each tx of a block; the block is parsed only if someone wants them. */
+  private blockTransactions(block: StoredBlock): void {
+    let txs: readonly Tx[] | undefined;
+    const tx = (i: number): Tx => (txs ??= block.block.txs)[i]!;
+    for (let i = 0; i < block.txCount; i++) {
+      this.pub.publish('hashtx', () => display(tx(i).txid));
+      this.pub.publish('rawtx', () => tx(i).raw);
+    }
+  }
+
   private blockTip(block: StoredBlock): void {
     this.pub.publish('hashblock', display(block.hash));
     this.pub.publish('rawblock', block.raw);
@@ -41,12 +51,12 @@ export class ZmqNotifier {
     switch (e.type) {
       case 'blockConnected':
         // BlockConnected: each tx (hashtx, rawtx), then sequence C; then UpdatedBlockTip: hashblock, rawblock.
-        for (const tx of e.block.block.txs) this.transaction(tx);
+        this.blockTransactions(e.block);
         this.pub.publish('sequence', sequenceBody(e.block.hash, 'C'));
         this.blockTip(e.block);
         break;
       case 'blockDisconnected':
-        for (const tx of e.block.block.txs) this.transaction(tx);
+        this.blockTransactions(e.block);
         this.pub.publish('sequence', sequenceBody(e.block.hash, 'D'));
         break;
       case 'txAdded':

@@ -1,5 +1,8 @@
 // One ZMQ PUB socket carrying every topic, framed as bitcoind's CZMQAbstractPublishNotifier
 // sends: [topic, body, 4-byte little-endian sequence], one upcounting sequence per topic from 0.
+// It is an XPUB so it knows which topics anyone subscribed to: messages nobody wants are not
+// built or queued (their sequence numbers still advance, exactly as if the PUB dropped them), which
+// keeps bulk chain building cheap when only hashblock is watched.
 import * as zmq from 'zeromq';
 import type { Logger } from '../../log.js';
 import type { FaultInjector, ZmqTopic } from '../rpc/faults.js';
@@ -12,22 +15,45 @@ export const PROBE_TOPIC = 'devnetprobe';
 
 export class ZmqPublisher {
   private readonly sequences = new Map<ZmqTopic, number>();
+  /** Subscribed prefixes (XPUB passes the first subscribe and the last unsubscribe of each). */
+  private readonly subscriptions = new Set<string>();
   private readonly queue: Buffer[][] = [];
   private draining?: Promise<void>;
   private closed = false;
 
   private constructor(
-    private readonly socket: zmq.Publisher,
+    private readonly socket: zmq.XPublisher,
     readonly url: string,
     private readonly faults: FaultInjector,
     private readonly log: Logger,
-  ) {}
+  ) {
+    void this.watchSubscriptions();
+  }
 
   static async bind(host: string, port: number, faults: FaultInjector, log: Logger): Promise<ZmqPublisher> {
-    const socket = new zmq.Publisher({ sendHighWaterMark: ZMQ_DEFAULT_HWM, linger: 0 });
+    const socket = new zmq.XPublisher({ sendHighWaterMark: ZMQ_DEFAULT_HWM, linger: 0 });
     await socket.bind(`tcp://${host}:${port}`);
     const url = socket.lastEndpoint ?? `tcp://${host}:${port}`;
     return new ZmqPublisher(socket, url, faults, log);
+  }
+
+  private async watchSubscriptions(): Promise<void> {
+    try {
+      for await (const [msg] of this.socket) {
+        if (!msg || msg.length === 0) continue;
+        const prefix = msg.subarray(1).toString('latin1');
+        if (msg[0] === 1) this.subscriptions.add(prefix);
+        else if (msg[0] === 0) this.subscriptions.delete(prefix);
+      }
+    } catch {
+      // The socket was closed.
+    }
+  }
+
+  /** Whether any subscriber's prefix matches `topic`. */
+  wants(topic: string): boolean {
+    for (const p of this.subscriptions) if (topic.startsWith(p)) return true;
+    return false;
   }
 
   /** The next sequence number `topic` will carry. */
@@ -35,8 +61,11 @@ export class ZmqPublisher {
     return this.sequences.get(topic) ?? 0;
   }
 
-  /** Queues one message; the sequence advances even when a fault drops it (a gap the subscriber can see). */
-  publish(topic: ZmqTopic, body: Buffer): void {
+  /**
+   * Queues one message; the sequence advances even when a fault drops it (a gap the subscriber can
+   * see) or nobody subscribed. `body` may be a function, called only if the message is sent.
+   */
+  publish(topic: ZmqTopic, body: Buffer | (() => Buffer)): void {
     if (this.closed) return;
     const seq = this.nextSequence(topic);
     this.sequences.set(topic, (seq + 1) >>> 0);
@@ -44,19 +73,22 @@ export class ZmqPublisher {
       this.log.debug({ topic, seq }, 'zmq message dropped by fault');
       return;
     }
+    if (!this.wants(topic)) return;
     const seqFrame = Buffer.alloc(4);
     seqFrame.writeUInt32LE(seq);
-    this.queue.push([Buffer.from(topic), body, seqFrame]);
+    this.queue.push([Buffer.from(topic), typeof body === 'function' ? body() : body, seqFrame]);
     this.draining ??= this.drain();
   }
 
   /**
    * Sends a message on the devnet-only topic PROBE_TOPIC (no sequence of its own, no effect on the
-   * real topics), so a test can tell that its subscription is live before events start.
+   * real topics) whose body lists the subscriptions the publisher knows (JSON array), so a test can
+   * tell that its subscription is live before events start.
    */
   probe(): void {
     if (this.closed) return;
-    this.queue.push([Buffer.from(PROBE_TOPIC), Buffer.alloc(0), Buffer.alloc(4)]);
+    const known = Buffer.from(JSON.stringify([...this.subscriptions]));
+    this.queue.push([Buffer.from(PROBE_TOPIC), known, Buffer.alloc(4)]);
     this.draining ??= this.drain();
   }
 
