@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     reorgLimit: coin.reorgLimit,
     daemonPollMs: 2000,
     zmq: 'auto',
-    logLevel: process.env.LOG_LEVEL ?? 'warn',
+    logLevel: process.env.LOG_LEVEL ?? 'error',
   };
   const cli = `NET=regtest DB_DIRECTORY=${settings.dbDirectory} node dist/src/cli/main.js`;
   say('Anode demo');
