@@ -132,6 +132,8 @@ async function main(): Promise<void> {
   let flushes = 0;
   let maxPending = 0;
   let maxHeapDelta = 0;
+  let maxFlushPeak = 0;
+  let pendingAtPeak = 0;
   const mem = (): number => {
     (globalThis as { gc?: () => void }).gc?.(); // with --expose-gc: live memory, not garbage
     const m = process.memoryUsage();
@@ -161,7 +163,11 @@ async function main(): Promise<void> {
       const f = performance.now();
       // Pipelined: wait for the previous write only, then keep applying while this one lands.
       await inflight;
+      const pendingAtFlush = w.pendingBytes;
       inflight = w.flush();
+      // The batch is built by now: live memory peaks here, with the window and its op objects.
+      const peak = mem() - heap0;
+      if (peak > maxFlushPeak) [maxFlushPeak, pendingAtPeak] = [peak, pendingAtFlush];
       if (SYNC_FLUSH || h === BLOCKS + 1) await inflight;
       flushMs += performance.now() - f;
       flushes++;
@@ -187,6 +193,8 @@ async function main(): Promise<void> {
     txPerCpuSec: Math.round(txs / cpuSec),
     maxPendingMB: Math.round(maxPending / 1048576),
     maxJsMemDeltaMB: Math.round(maxHeapDelta / 1048576),
+    flushPeakJsMemMB: Math.round(maxFlushPeak / 1048576),
+    pendingAtPeakMB: Math.round(pendingAtPeak / 1048576),
     dbMB: Math.round(dirSize(dir) / 1048576),
   };
   console.log(JSON.stringify(result));

@@ -6,6 +6,7 @@ import { DaemonPool } from '../../src/daemon/pool.js';
 import { openIndex } from '../../src/index/index.js';
 import { silentLogger, logger } from '../../src/log.js';
 import { Syncer, type SyncStats } from '../../src/sync/syncer.js';
+import { memoryPlan } from '../../src/sync/budget.js';
 
 export interface SyncResult {
   readonly type: 'result';
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
   const daemon = new DaemonPool([{ url: env.BENCH_RPC_URL!, user: env.BENCH_RPC_USER, password: env.BENCH_RPC_PASSWORD }], {
     timeoutMs: 120_000,
   });
-  const index = await openIndex(env.BENCH_DB_DIR!, { coin, cacheMb, logger: silentLogger() });
+  const index = await openIndex(env.BENCH_DB_DIR!, { coin, cacheMb: memoryPlan(cacheMb).indexCacheMb, logger: silentLogger() });
   const writer = index.writer!;
   writerRef = writer;
   const syncer = new Syncer({

@@ -4,6 +4,7 @@ import { DaemonPool } from '../daemon/pool.js';
 import { openIndex } from '../index/index.js';
 import { logger, setLogLevel } from '../log.js';
 import { Syncer } from '../sync/syncer.js';
+import { memoryPlan } from '../sync/budget.js';
 import { SyncFatalError } from '../sync/errors.js';
 import { resolveHashblockUrl, subscribeHashblock, type BlockAnnouncements } from '../sync/zmq-blocks.js';
 
@@ -29,9 +30,19 @@ export async function runSync(settings: SyncSettings, opts: RunSyncOptions = {})
   const log = logger('sync');
   const daemon = new DaemonPool(settings.daemons, { logger: logger('daemon'), timeoutMs: settings.daemonTimeoutMs });
   let announcements: BlockAnnouncements | null = null;
-  const index = await openIndex(settings.dbDirectory, { coin: settings.coin, cacheMb: settings.cacheMb, logger: logger('index') });
+  const index = await openIndex(settings.dbDirectory, {
+    coin: settings.coin,
+    cacheMb: memoryPlan(settings.cacheMb).indexCacheMb,
+    logger: logger('index'),
+  });
+  let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    log.info({ signal }, `${signal}: finishing the current block, flushing and closing`);
+    if (++signals > 1) {
+      // Every commit is atomic, so leaving mid-flush loses only unflushed blocks.
+      log.warn({ signal }, `${signal} again: exiting now without flushing`);
+      process.exit(130);
+    }
+    log.info({ signal }, `${signal}: finishing the current block, flushing and closing (again to exit at once)`);
     syncer.stop();
     daemon.close();
   };

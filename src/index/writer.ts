@@ -13,7 +13,8 @@ import type { CoinParams } from '../config/coins.js';
 import type { Logger } from '../log.js';
 import type { IndexState, IndexWriter } from './types.js';
 import { RecordArena, copyBytes } from './arena.js';
-import { deleteSorted, putSorted } from './flush-batch.js';
+import { emitWindow } from './flush-batch.js';
+import { HIST_REC, SPEND_REC, TX_REC, UTXO_REC, putOutpointKey, putUInt40, type PendingBlock, type Window } from './records.js';
 import { OutpointTable } from './outpoint-table.js';
 import { TxidTail } from './txid-chunks.js';
 import { TxCounts } from './tx-counts.js';
@@ -23,57 +24,8 @@ import {
   HASHX_LEN, OUTPOINT_TXID_LEN, STATE_KEY, T, TXID_INDEX_LEN, heightKey, writeUInt64BE,
 } from './keys.js';
 
-/** 'o' + txid[0:16] + vout(BE) at out[off..off+21). */
-function putOutpointKey(out: Buffer, off: number, txid: Buffer, vout: number): void {
-  out[off] = T.outpoint;
-  copyBytes(txid, 0, out, off + 1, OUTPOINT_TXID_LEN);
-  out[off + 17] = vout >>> 24;
-  out[off + 18] = (vout >>> 16) & 0xff;
-  out[off + 19] = (vout >>> 8) & 0xff;
-  out[off + 20] = vout & 0xff;
-}
-
-function putUInt40(out: Buffer, off: number, v: number): void {
-  const hi = Math.floor(v / 0x100000000);
-  out[off] = hi & 0xff;
-  out[off + 1] = (v >>> 24) & 0xff;
-  out[off + 2] = (v >>> 16) & 0xff;
-  out[off + 3] = (v >>> 8) & 0xff;
-  out[off + 4] = v & 0xff;
-}
-
-// Record layouts (offsets in bytes).
-// utxo (74): o-key [0,21) | o-value [21,45) = txNum5 hashX11 value8 | u-key [45,66) | u-value [66,74)
-export const UTXO_REC = 74;
-// spend (42): o-key [0,21) | u-key [21,42)   (a DB-resident UTXO spent in the window)
-export const SPEND_REC = 42;
-// history (17): 'h' hashX11 txNum5
-export const HIST_REC = 17;
-// tx (14): T-key 'T' txid[0:8] txNum5   (the txid itself goes to the TxidTail chunks)
-export const TX_REC = 14;
-
 /** Transient JS objects per RocksDB row during flush (two Buffer views and an op object). */
 const FLUSH_ROW_BYTES = 200;
-
-/** The rows of one flush window; kept alive until RocksDB has written its batch. */
-interface Window {
-  readonly utxos: RecordArena;
-  readonly spends: RecordArena;
-  readonly hist: RecordArena;
-  readonly txs: RecordArena;
-  readonly cache: OutpointTable;
-  readonly tail: TxidTail;
-  readonly blocks: PendingBlock[];
-  readonly bytes: number;
-  done: Promise<void>;
-}
-
-interface PendingBlock {
-  readonly height: number;
-  readonly header: Buffer;
-  readonly txCount: number;
-  readonly undo: Buffer | null;
-}
 
 export class Writer implements IndexWriter {
   private current: IndexState;
@@ -120,6 +72,8 @@ export class Writer implements IndexWriter {
   }
 
   private windowBytes(): number {
+    // No unflushed blocks: nothing pending (the arenas' retained chunks are spare capacity).
+    if (this.blocks.length === 0) return 0;
     const rows = this.hist.count + this.txs.count + 2 * this.spends.count + 2 * this.cache.size + 2 * this.blocks.length;
     return (
       this.utxos.bytes + this.spends.bytes + this.hist.bytes + this.txs.bytes +
@@ -370,22 +324,8 @@ export class Writer implements IndexWriter {
     const started = performance.now();
     const rows = this.hist.count + this.txs.count + 2 * this.spends.count + 2 * this.cache.size + 3 * this.blocks.length + this.tail.count / 64 + 4;
     const wb = this.db.write({ capacity: rows });
-    for (const blk of this.blocks) {
-      wb.tryPut(heightKey(T.header, blk.height), blk.header);
-      const n = Buffer.allocUnsafe(8);
-      writeUInt64BE(n, blk.txCount, 0);
-      wb.tryPut(heightKey(T.txCount, blk.height), n);
-      if (blk.undo && blk.height > this.current.height - this.coin.reorgLimit) wb.tryPut(heightKey(T.undo, blk.height), blk.undo);
-    }
-    // Txid chunks are already in key order; the other tables are hash-keyed and get sorted.
-    const nextTail = this.tail.emit(wb);
-    putSorted(wb, this.txs, null, 0, TX_REC, 0, 0);
-    putSorted(wb, this.hist, null, 0, HIST_REC, 0, 0);
-    deleteSorted(wb, this.spends, 0, 21);
-    deleteSorted(wb, this.spends, 21, 21);
-    const live = this.cache.ids();
-    putSorted(wb, this.utxos, live, 0, 21, 21, 24);
-    putSorted(wb, this.utxos, live, 45, 21, 66, 8);
+    const w = { blocks: this.blocks, tail: this.tail, txs: this.txs, hist: this.hist, spends: this.spends, utxos: this.utxos, cache: this.cache };
+    const nextTail = emitWindow(wb, w, this.current.height - this.coin.reorgLimit);
     // Keep undo only for the reorg window below the new tip.
     const cutoff = this.current.height - this.coin.reorgLimit + 1;
     let pruned = false;

@@ -3,6 +3,7 @@
 // Memory is bounded: no new batch starts while the queue (plus what is in flight) would pass
 // maxQueueBytes. Batch sizes adapt to the observed block size to aim at targetBatchBytes.
 import type { Daemon } from '../daemon/types.js';
+import { memoryPlan } from './budget.js';
 
 export interface RawBlockAt {
   readonly height: number;
@@ -38,9 +39,7 @@ const MB = 1024 * 1024;
 
 /** The pipeline shape the syncer uses for a CACHE_MB budget (the benchmark's ceiling uses it too). */
 export function defaultFetchTuning(cacheMb: number): { inFlight: number; maxQueueBytes: number } {
-  // A quarter of the budget, within 2 MB .. 256 MB: enough to keep the daemon busy while we index.
-  const maxQueueBytes = Math.min(256 * MB, Math.max(2 * MB, Math.floor((cacheMb * MB) / 4)));
-  return { inFlight: 3, maxQueueBytes };
+  return { inFlight: 3, maxQueueBytes: memoryPlan(cacheMb).queueBytes };
 }
 
 export class BlockFetcher {

@@ -11,6 +11,7 @@ import type { IndexReader, IndexWriter } from '../index/types.js';
 import { silentLogger, type Logger } from '../log.js';
 import { SyncFatalError } from './errors.js';
 import { SyncEvents, type SyncTip } from './events.js';
+import { memoryPlan } from './budget.js';
 import { BlockFetcher, defaultFetchTuning } from './fetcher.js';
 import { findForkPoint } from './fork.js';
 import { ProgressReporter } from './progress.js';
@@ -19,12 +20,6 @@ import { TipWatcher } from './tip-watcher.js';
 const MB = 1024 * 1024;
 const ZERO_HASH = Buffer.alloc(32);
 const YIELD_MS = 5;
-/**
- * Share of the budget that unflushed work may fill before a flush. Measured: while a flush builds
- * its write batch (and RocksDB's memtables take it in), the process grows by about 1.2x the
- * pending bytes, so flushing at half the budget keeps the peak near CACHE_MB.
- */
-const FLUSH_SHARE = 0.5;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface SyncerOptions {
@@ -75,6 +70,7 @@ export class Syncer {
   private readonly inFlight: number;
   private readonly maxQueueBytes: number;
   private readonly maxBatchBlocks: number | undefined;
+  private readonly flushShare: number;
   private stopping = false;
   private caughtUp = false;
   private progressStarted = false;
@@ -93,6 +89,7 @@ export class Syncer {
     this.watcher = new TipWatcher(opts.pollMs);
     this.progress = new ProgressReporter({ logger: this.log, intervalMs: opts.progressIntervalMs });
     const tuning = defaultFetchTuning(opts.cacheMb);
+    this.flushShare = memoryPlan(opts.cacheMb).flushShare;
     this.inFlight = opts.fetch?.inFlight ?? tuning.inFlight;
     this.maxQueueBytes = opts.fetch?.maxQueueBytes ?? tuning.maxQueueBytes;
     this.maxBatchBlocks = opts.fetch?.maxBatchBlocks;
@@ -130,6 +127,7 @@ export class Syncer {
   async run(): Promise<void> {
     let backoff = 250;
     let networkChecked = false;
+    let failed = false;
     try {
       while (!this.stopping) {
         try {
@@ -144,14 +142,20 @@ export class Syncer {
           if (!this.follow) break;
           await this.watcher.wait();
         } catch (err) {
-          if (!isTransient(err)) throw err;
+          if (!isTransient(err)) {
+            failed = true;
+            throw err;
+          }
+          if (this.stopping) break;
           this.log.warn({ err: (err as Error).message, retryMs: backoff }, `daemon: ${(err as Error).message}; retrying`);
           await this.sleep(backoff);
           backoff = Math.min(backoff * 2, 10_000);
         }
       }
     } finally {
-      await this.flush();
+      // Keep what was applied; after a failure, a failing flush must not hide the first error.
+      if (!failed) await this.flush();
+      else await this.flush().catch((err) => this.log.error({ err }, 'flush after a failure failed too'));
     }
   }
 
@@ -249,10 +253,10 @@ export class Syncer {
 
   /**
    * Unflushed work may use the cache budget minus what the prefetch queue holds (never less than a
-   * quarter), times FLUSH_SHARE: the flush itself needs about as much memory again.
+   * quarter), times the plan's flush share: the flush itself needs about as much memory again.
    */
   private flushThreshold(queued: number): number {
-    return Math.max(this.cacheBytes - queued, this.cacheBytes / 4) * FLUSH_SHARE;
+    return Math.max(this.cacheBytes - queued, this.cacheBytes / 4) * this.flushShare;
   }
 
   /** Rolls the index back to the highest block it shares with the daemon's active chain. */

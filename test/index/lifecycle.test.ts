@@ -109,6 +109,7 @@ describe('index lifecycle', () => {
     const dir = dirs.make();
     let idx = await openIndex(dir, { coin: REGTEST });
     await applyRange(idx, chainA, 0, 12);
+    assert.equal(idx.writer!.pendingBytes, 0); // all flushed; spare arena capacity is not pending work
     await idx.writer!.applyBlock(chainA[12]!, 12, true);
     await idx.writer!.applyBlock(chainA[13]!, 13, true);
     assert.equal(idx.writer!.state.height, 13);
