@@ -1,6 +1,7 @@
-// How CACHE_MB is shared during sync. Measured on the 2M-transaction benchmark: while a flush
-// builds its write batch the process grows by about twice the writer's pendingBytes, and RocksDB
-// keeps up to three write buffers of a quarter of openIndex's cacheMb hint each.
+// How CACHE_MB is shared during sync. Measured on the 2M-transaction benchmark: at the peak of a
+// flush the process holds about four times the writer's pendingBytes (the pending records, the
+// JS objects of the batch being built, RocksDB's native copy of the batch, and the memtable it
+// lands in), plus RocksDB's write buffers, sized by openIndex's cacheMb hint.
 const MB = 1024 * 1024;
 
 export interface MemoryPlan {
@@ -17,6 +18,6 @@ export function memoryPlan(cacheMb: number): MemoryPlan {
     queueBytes: Math.min(128 * MB, Math.max(2 * MB, Math.floor((cacheMb * MB) / 8))),
     // Three write buffers of cacheMb/16 each: under a fifth of the budget.
     indexCacheMb: Math.max(16, Math.floor(cacheMb / 4)),
-    flushShare: 0.4,
+    flushShare: 0.25,
   };
 }

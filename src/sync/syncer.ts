@@ -29,7 +29,7 @@ export interface SyncerOptions {
   readonly coin: CoinParams;
   /** Deepest reorg we undo; also how far below the daemon's tip undo data is kept. */
   readonly reorgLimit: number;
-  /** Memory budget for unflushed index work plus the prefetch queue. */
+  /** CACHE_MB: shared by the prefetch queue and unflushed index work (see budget.ts). */
   readonly cacheMb: number;
   /** How often to ask the daemon for a new tip once caught up. */
   readonly pollMs: number;
