@@ -6,6 +6,7 @@ import { bitcoinjsNetwork } from '../config/network.js';
 import { setLogLevel } from '../log.js';
 import { runSync } from './sync.js';
 import { runQuery } from './query.js';
+import { SyncFatalError } from '../sync/errors.js';
 
 const USAGE = `usage: anode <command> [--setting value ...]
 
@@ -65,8 +66,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    // Settings errors are one clear line; anything else is a bug or an outage worth its stack.
-    if (err instanceof SettingsError) process.stderr.write(`anode: ${err.message}\n`);
+    // Settings and fatal sync conditions (wrong network, reorg too deep) are one clear line;
+    // anything else is a bug worth its stack.
+    if (err instanceof SettingsError || err instanceof SyncFatalError) process.stderr.write(`anode: ${err.message}\n`);
     else process.stderr.write(`anode: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;
   },
