@@ -64,7 +64,7 @@ export class DaemonUnavailableError extends Error {
   }
 }
 
-/** bitcoind's RPC error codes that Anode reacts to. */
+/** bitcoind's RPC error codes (src/rpc/protocol.h) that Anode and devnet use. */
 export const RpcCode = {
   MISC_ERROR: -1,
   TYPE_ERROR: -3,
@@ -75,7 +75,9 @@ export const RpcCode = {
   VERIFY_REJECTED: -26,
   VERIFY_ALREADY_IN_CHAIN: -27,
   IN_WARMUP: -28,
+  INVALID_REQUEST: -32600,
   METHOD_NOT_FOUND: -32601,
+  PARSE_ERROR: -32700,
 } as const;
 
 /** One configured bitcoind: its RPC URL and how to authenticate. */

@@ -4,6 +4,7 @@ import * as bitcoin from 'bitcoinjs-lib';
 import { parseBlock } from '../chain/block.js';
 import { toDisplayHex } from '../chain/hash.js';
 import { parseTx, type Tx } from '../chain/tx.js';
+import { bitcoinjsNetwork } from '../config/network.js';
 import { findCoin, type CoinParams } from '../config/coins.js';
 import { checkForMempool, decodeTx, RPC_ALREADY_IN_UTXO_SET, RPC_TRANSACTION_ERROR, type AcceptOptions } from './chain/accept.js';
 import { assembleBlock, blockSubsidy, buildCoinbase, regtestGenesis } from './chain/assemble.js';
@@ -65,14 +66,7 @@ export class DevnetNode {
       throw new Error(`devnet genesis ${toDisplayHex(chain.tip.hash)} does not match ${coin.file} genesisHash ${coin.genesisHash}`);
     }
     this.engine = new Engine(chain, () => this.now(), { fullRbf: this.fullRbf });
-    this.network = {
-      messagePrefix: coin.messagePrefix,
-      bech32: coin.addresses.bech32,
-      bip32: { public: coin.addresses.bip32Public, private: coin.addresses.bip32Private },
-      pubKeyHash: coin.addresses.p2pkh,
-      scriptHash: coin.addresses.p2sh,
-      wif: coin.addresses.wif,
-    };
+    this.network = bitcoinjsNetwork(coin);
     this.wallet = new Wallet(this, seed);
   }
 

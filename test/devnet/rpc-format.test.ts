@@ -7,18 +7,12 @@ import { parseTx } from '../../src/chain/tx.js';
 import { descriptorWithChecksum } from '../../src/devnet/rpc/descriptor.js';
 import { scriptAsm, scriptPubKeyJson } from '../../src/devnet/rpc/script.js';
 import { txToJson } from '../../src/devnet/rpc/txjson.js';
+import { bitcoinjsNetwork } from '../../src/config/network.js';
 import { writeJson, formatBtc, btc } from '../../src/devnet/rpc/json.js';
 import { difficulty } from '../../src/devnet/rpc/blockjson.js';
 
 const coin = findCoin('Bitcoin', 'regtest');
-const network = {
-  messagePrefix: coin.messagePrefix,
-  bech32: coin.addresses.bech32,
-  bip32: { public: coin.addresses.bip32Public, private: coin.addresses.bip32Private },
-  pubKeyHash: coin.addresses.p2pkh,
-  scriptHash: coin.addresses.p2sh,
-  wif: coin.addresses.wif,
-};
+const network = bitcoinjsNetwork(coin);
 const spk = (hex: string) => JSON.parse(writeJson(scriptPubKeyJson(Buffer.from(hex, 'hex'), network))) as Record<string, unknown>;
 
 describe('descriptor checksums', () => {

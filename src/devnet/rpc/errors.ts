@@ -1,19 +1,7 @@
-// JSON-RPC errors with bitcoind's codes (src/rpc/protocol.h).
+// JSON-RPC errors with bitcoind's codes.
 
-export const RPC = {
-  MISC_ERROR: -1,
-  TYPE_ERROR: -3,
-  INVALID_ADDRESS_OR_KEY: -5,
-  INVALID_PARAMETER: -8,
-  DESERIALIZATION_ERROR: -22,
-  VERIFY_ERROR: -25,
-  VERIFY_REJECTED: -26,
-  VERIFY_ALREADY_IN_CHAIN: -27,
-  IN_WARMUP: -28,
-  INVALID_REQUEST: -32600,
-  METHOD_NOT_FOUND: -32601,
-  PARSE_ERROR: -32700,
-} as const;
+// One table of codes for the client side (daemon/) and this server.
+export { RpcCode as RPC } from '../../daemon/types.js';
 
 /** An error answered to the client as {code, message}. */
 export class RpcError extends Error {
