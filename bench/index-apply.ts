@@ -5,7 +5,7 @@
 // (avg ~2.3), mostly P2WPKH/P2PKH/P2SH scripts drawn with heavy reuse from a 200k pool, 3% OP_RETURN;
 // ~25% of spends hit outputs of the unflushed window (cache), the rest resolve from RocksDB.
 import { mkdtempSync, rmSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -179,7 +179,9 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   // CPU seconds of all threads (JS, RocksDB writes and background compaction), minus block generation.
   const cpuSec = (cpu.user + cpu.system - genCpuUs) / 1e6;
+  const cores = cpus();
   const result = {
+    machine: `${cores[0]?.model ?? 'unknown cpu'}, ${cores.length} cores, ${(totalmem() / 1024 ** 3).toFixed(1)} GB RAM, node ${process.version}`,
     blocks: BLOCKS,
     txs,
     flushes,
@@ -189,6 +191,7 @@ async function main(): Promise<void> {
     applyMs: Math.round(applyMs),
     flushMs: Math.round(flushMs),
     txPerSec: Math.round(txs / (wall / 1000)),
+    blocksPerSec: Number((BLOCKS / (wall / 1000)).toFixed(1)),
     applyOnlyTxPerSec: Math.round(txs / (applyMs / 1000)),
     txPerCpuSec: Math.round(txs / cpuSec),
     maxPendingMB: Math.round(maxPending / 1048576),
@@ -196,6 +199,7 @@ async function main(): Promise<void> {
     flushPeakJsMemMB: Math.round(maxFlushPeak / 1048576),
     pendingAtPeakMB: Math.round(pendingAtPeak / 1048576),
     dbMB: Math.round(dirSize(dir) / 1048576),
+    peakRssMB: Math.round((process.resourceUsage().maxRSS * 1024) / 1048576),
   };
   console.log(JSON.stringify(result));
   await idx.close();

@@ -108,12 +108,13 @@ async function main(): Promise<void> {
       [
         '  of which',
         `waiting for blocks ${(sync.stats.fetchWaitMs / 1000).toFixed(1)} s, parse+apply ${(sync.stats.applyMs / 1000).toFixed(1)} s, ` +
+          `event loop (RPC replies) ${(sync.stats.eventLoopMs / 1000).toFixed(1)} s, ` +
           `${sync.stats.flushes} flushes ${(sync.stats.flushMs / 1000).toFixed(1)} s`,
       ],
       ['sync tx/s', fmt(txPerSec)],
       ['sync blocks/s', fmt(sync.blocks / sync.seconds)],
       ['peak RSS (syncer)', `${fmt(sync.peakRss / MB)} MB`],
-      ['  at the peak', `index pending ${sync.atPeak.pendingMb} MB, JS heap ${sync.atPeak.heapMb} MB, buffers ${sync.atPeak.externalMb} MB`],
+      ['  at the peak', `index pending ${sync.atPeak.pendingMb} MB, JS heap ${sync.atPeak.heapMb} MB, buffers ${sync.atPeak.externalMb} MB, RocksDB memtables ${sync.atPeak.memtablesMb} MB`],
       ['size on disk', `${fmt(disk / MB)} MB`],
       ['ceiling tx/s (RPC only)', fmt(ceilingTxPerSec)],
       ['ceiling blocks/s', fmt((ready.height + 1) / ceiling.seconds)],

@@ -16,7 +16,7 @@ export interface SyncResult {
   readonly peakRss: number;
   readonly stats: SyncStats;
   /** Memory when RSS peaked (sampled every 100 ms). */
-  readonly atPeak: { pendingMb: number; heapMb: number; externalMb: number };
+  readonly atPeak: { pendingMb: number; heapMb: number; externalMb: number; memtablesMb: number };
 }
 
 async function main(): Promise<void> {
@@ -25,14 +25,22 @@ async function main(): Promise<void> {
   const coin = findCoin('Bitcoin', 'regtest');
   const cacheMb = Number(env.CACHE_MB ?? 1200);
   let peakRss = process.memoryUsage.rss();
-  let atPeak = { pendingMb: 0, heapMb: 0, externalMb: 0 };
+  let atPeak = { pendingMb: 0, heapMb: 0, externalMb: 0, memtablesMb: 0 };
   let writerRef: { pendingBytes: number } | null = null;
+  let dbRef: { getProperty(name: string): Promise<unknown> } | null = null;
+  let memtablesMb = 0;
+  const sampleMemtables = async () => {
+    if (!dbRef) return;
+    const v = Number(await dbRef.getProperty('rocksdb.size-all-mem-tables').catch(() => NaN));
+    if (Number.isFinite(v)) memtablesMb = Math.round(v / 2 ** 20);
+  };
   const sampler = setInterval(() => {
     const m = process.memoryUsage();
-    if (env.BENCH_TRACE) console.error(`trace rss ${Math.round(m.rss / 2 ** 20)} pending ${Math.round((writerRef?.pendingBytes ?? 0) / 2 ** 20)} heap ${Math.round(m.heapUsed / 2 ** 20)} ext ${Math.round((m.external + m.arrayBuffers) / 2 ** 20)}`);
+    if (env.BENCH_TRACE) console.error(`trace rss ${Math.round(m.rss / 2 ** 20)} pending ${Math.round((writerRef?.pendingBytes ?? 0) / 2 ** 20)} heap ${Math.round(m.heapUsed / 2 ** 20)} ext ${Math.round(m.external / 2 ** 20)} heapTotal ${Math.round(m.heapTotal / 2 ** 20)} ab ${Math.round(m.arrayBuffers / 2 ** 20)} memtables ${memtablesMb}`);
+    void sampleMemtables();
     if (m.rss > peakRss) {
       peakRss = m.rss;
-      atPeak = { pendingMb: Math.round((writerRef?.pendingBytes ?? 0) / 2 ** 20), heapMb: Math.round(m.heapUsed / 2 ** 20), externalMb: Math.round((m.external + m.arrayBuffers) / 2 ** 20) };
+      atPeak = { pendingMb: Math.round((writerRef?.pendingBytes ?? 0) / 2 ** 20), heapMb: Math.round(m.heapUsed / 2 ** 20), externalMb: Math.round(m.external / 2 ** 20), memtablesMb };
     }
   }, 100);
   const daemon = new DaemonPool([{ url: env.BENCH_RPC_URL!, user: env.BENCH_RPC_USER, password: env.BENCH_RPC_PASSWORD }], {
@@ -41,6 +49,7 @@ async function main(): Promise<void> {
   const index = await openIndex(env.BENCH_DB_DIR!, { coin, cacheMb: memoryPlan(cacheMb).indexCacheMb, logger: silentLogger() });
   const writer = index.writer!;
   writerRef = writer;
+  dbRef = index.db as unknown as typeof dbRef;
   const syncer = new Syncer({
     daemon,
     reader: index.reader,

@@ -1,13 +1,14 @@
-// How CACHE_MB is shared during sync. Measured on the 2M-transaction benchmark: at the peak of a
-// flush the process holds about four times the writer's pendingBytes (the pending records, the
-// JS objects of the batch being built, RocksDB's native copy of the batch, and the memtable it
-// lands in), plus RocksDB's write buffers, sized by openIndex's cacheMb hint.
+// How CACHE_MB is shared during sync. Measured on the 2M-transaction benchmark (docs/benchmarks.md):
+// the syncer's RSS is about 600 MB of fixed cost (V8 heap with the garbage of parsed blocks and
+// JSON replies, block ArrayBuffers awaiting collection, RocksDB's memtables and table readers)
+// plus about 3x the writer's pendingBytes at the peak of a flush (the records, the JS objects of
+// the batch being built, RocksDB's native copy of the batch and the memtable it lands in).
 const MB = 1024 * 1024;
 
 export interface MemoryPlan {
   /** Bound on raw blocks queued or in flight in the prefetch pipeline. */
   readonly queueBytes: number;
-  /** The cacheMb hint to open the index with (it sizes RocksDB's write buffers). */
+  /** The cacheMb hint to open the index with (openIndex makes write buffers of a quarter of it). */
   readonly indexCacheMb: number;
   /** Share of (budget - queued blocks) that unflushed index work may fill before a flush. */
   readonly flushShare: number;
@@ -15,9 +16,11 @@ export interface MemoryPlan {
 
 export function memoryPlan(cacheMb: number): MemoryPlan {
   return {
-    queueBytes: Math.min(128 * MB, Math.max(2 * MB, Math.floor((cacheMb * MB) / 8))),
-    // Three write buffers of cacheMb/16 each: under a fifth of the budget.
-    indexCacheMb: Math.max(16, Math.floor(cacheMb / 4)),
-    flushShare: 0.25,
+    // 64 MB keeps the daemon several batches ahead; more only holds garbage-to-be longer.
+    queueBytes: Math.min(64 * MB, Math.max(2 * MB, Math.floor((cacheMb * MB) / 16))),
+    // Three write buffers of cacheMb/32 each (16 MB at least): one flush batch fills one anyway.
+    indexCacheMb: Math.max(16, Math.floor(cacheMb / 8)),
+    // With 0.25 the 2M benchmark peaked at 1.5-2.1 GB for CACHE_MB=1200; 0.18 peaks near 1.25 GB.
+    flushShare: 0.18,
   };
 }

@@ -34,7 +34,6 @@ interface Batch {
   error?: unknown;
 }
 
-const FIRST_BATCH_BLOCKS = 8;
 const MB = 1024 * 1024;
 
 /** The pipeline shape the syncer uses for a CACHE_MB budget (the benchmark's ceiling uses it too). */
@@ -56,8 +55,10 @@ export class BlockFetcher {
   private running = 0;
   private queued = 0; // bytes landed and not yet taken
   private reserved = 0; // estimated bytes of batches in flight
-  private seenBytes = 0;
-  private seenBlocks = 0;
+  /** Average raw size of the blocks in the most recently landed batch (0 before the first). */
+  private recentBlockBytes = 0;
+  /** Block count of the batch started last: the next may be at most twice as long. */
+  private lastCount = 0.5;
   private stopped = false;
   private wake: (() => void) | null = null;
 
@@ -118,15 +119,15 @@ export class BlockFetcher {
     this.wake?.();
   }
 
-  private averageBlockBytes(): number {
-    return this.seenBlocks === 0 ? 0 : this.seenBytes / this.seenBlocks;
-  }
-
   private fill(): void {
     while (!this.stopped && this.running < this.inFlightMax && this.nextHeight <= this.to) {
-      const avg = this.averageBlockBytes();
-      let count = avg === 0 ? FIRST_BATCH_BLOCKS : Math.floor(this.targetBatchBytes / avg);
-      count = Math.max(1, Math.min(count, this.maxBatchBlocks, this.to - this.nextHeight + 1));
+      // Sized from the latest blocks, and growing at most twofold per batch (1, 2, 4, ... until
+      // sizes are known): chains start with tiny blocks, and sizing from them once asked for the
+      // whole chain in three batches; and after a restart the first block should come quickly.
+      const avg = this.recentBlockBytes;
+      let count = avg === 0 ? Number.MAX_SAFE_INTEGER : Math.floor(this.targetBatchBytes / avg);
+      count = Math.max(1, Math.min(count, 2 * this.lastCount, this.maxBatchBlocks, this.to - this.nextHeight + 1));
+      this.lastCount = count;
       const estimate = Math.ceil(count * (avg || 1024));
       // Always allow one batch when nothing is held, or a single huge block could stall us.
       if (this.queued + this.reserved > 0 && this.queued + this.reserved + estimate > this.maxQueueBytes) break;
@@ -148,11 +149,10 @@ export class BlockFetcher {
       if (this.stopped) return;
       if (raws.length !== hashes.length) throw new Error(`asked for ${hashes.length} blocks, daemon returned ${raws.length}`);
       batch.blocks = raws.map((raw, i) => ({ height: batch.from + i, hash: hashes[i]!, raw }));
-      for (const raw of raws) {
-        this.queued += raw.length;
-        this.seenBytes += raw.length;
-      }
-      this.seenBlocks += raws.length;
+      let bytes = 0;
+      for (const raw of raws) bytes += raw.length;
+      this.queued += bytes;
+      if (raws.length > 0) this.recentBlockBytes = bytes / raws.length;
     } catch (err) {
       batch.error = err;
     } finally {

@@ -20,6 +20,8 @@ import { TipWatcher } from './tip-watcher.js';
 const MB = 1024 * 1024;
 const ZERO_HASH = Buffer.alloc(32);
 const YIELD_MS = 5;
+/** Smaller windows (a tiny CACHE_MB) are flushed and awaited: there is little write to overlap. */
+const MIN_BEHIND_BYTES = 8 * MB;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface SyncerOptions {
@@ -47,6 +49,8 @@ export interface SyncStats {
   fetchWaitMs: number;
   /** Parsing blocks and applying them to the writer. */
   applyMs: number;
+  /** Turns of the event loop between blocks: reading and JSON-parsing the daemon's replies, timers. */
+  eventLoopMs: number;
   flushMs: number;
   flushes: number;
 }
@@ -56,7 +60,7 @@ class DaemonChangedError extends Error {}
 
 export class Syncer {
   readonly events = new SyncEvents();
-  readonly stats: SyncStats = { fetchWaitMs: 0, applyMs: 0, flushMs: 0, flushes: 0 };
+  readonly stats: SyncStats = { fetchWaitMs: 0, applyMs: 0, eventLoopMs: 0, flushMs: 0, flushes: 0 };
   private readonly daemon: Daemon;
   private readonly reader: IndexReader;
   private readonly writer: IndexWriter;
@@ -76,6 +80,8 @@ export class Syncer {
   private progressStarted = false;
   private lastEmitted: SyncTip | null = null;
   private sleepTimer: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
+  /** A catch-up flush RocksDB is writing while the next blocks are applied. */
+  private background: { readonly write: Promise<void>; landed: boolean } | null = null;
 
   constructor(opts: SyncerOptions) {
     this.daemon = opts.daemon;
@@ -241,9 +247,11 @@ export class Syncer {
         if (t2 - lastYield > YIELD_MS) {
           await yieldToEventLoop();
           lastYield = performance.now();
+          this.stats.eventLoopMs += lastYield - t2;
         }
         this.progress.block(item.height, block.txs.length);
-        if (this.caughtUp || this.writer.pendingBytes > this.flushThreshold(fetcher.heldBytes)) await this.flush();
+        if (this.caughtUp) await this.flush();
+        else await this.maybeFlushBehind(this.flushThreshold(fetcher.heldBytes));
       }
     } finally {
       fetcher.stop();
@@ -257,6 +265,45 @@ export class Syncer {
    */
   private flushThreshold(queued: number): number {
     return Math.max(this.cacheBytes - queued, this.cacheBytes / 4) * this.flushShare;
+  }
+
+  /**
+   * Catch-up flushes run behind the apply loop: the batch is built now, RocksDB writes it on its
+   * own thread while the next blocks are applied, and the next flush waits for it. pendingBytes
+   * counts the window being written too, so while one is in flight only a window twice the
+   * limit makes us wait for it.
+   */
+  private async maybeFlushBehind(limit: number): Promise<void> {
+    if (this.background?.landed) await this.settleBackground();
+    const pending = this.writer.pendingBytes;
+    if (pending <= limit) return;
+    if (this.background === null && pending < MIN_BEHIND_BYTES) {
+      await this.flush();
+    } else if (this.background === null) {
+      const t0 = performance.now();
+      const write = this.writer.flush();
+      this.stats.flushMs += performance.now() - t0;
+      this.stats.flushes++;
+      const bg = { write, landed: false };
+      this.background = bg;
+      // Its failure is rethrown by settleBackground (and has poisoned the writer meanwhile).
+      write.then(() => (bg.landed = true), () => (bg.landed = true));
+    } else if (pending > 2 * limit) {
+      await this.settleBackground();
+    }
+  }
+
+  /** Waits for a flush left running by maybeFlushBehind (rethrowing its failure). */
+  private async settleBackground(): Promise<void> {
+    const bg = this.background;
+    if (bg === null) return;
+    const t0 = performance.now();
+    try {
+      await bg.write;
+    } finally {
+      this.background = null;
+      this.stats.flushMs += performance.now() - t0;
+    }
   }
 
   /** Rolls the index back to the highest block it shares with the daemon's active chain. */
@@ -292,6 +339,7 @@ export class Syncer {
   }
 
   private async flush(): Promise<void> {
+    await this.settleBackground();
     if (this.writer.pendingBytes > 0) {
       const t0 = performance.now();
       await this.writer.flush();
