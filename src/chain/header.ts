@@ -1,5 +1,5 @@
 // 80-byte block headers.
-import { sha256d } from './hash.js';
+import { sha256d, toDisplayHex } from './hash.js';
 
 export const HEADER_SIZE = 80;
 
@@ -45,7 +45,7 @@ export function bitsToTarget(bits: number): bigint {
 
 /** Whether the hash (internal order = little-endian number) meets the target in `bits`. */
 export function meetsTarget(hash: Uint8Array, bits: number): boolean {
-  const value = BigInt('0x' + Buffer.from(hash).reverse().toString('hex'));
+  const value = BigInt('0x' + toDisplayHex(hash));
   return value <= bitsToTarget(bits);
 }
 

@@ -1,5 +1,5 @@
 // Electrum's script hash: sha256(scriptPubKey), shown byte-reversed as hex.
-import { sha256 } from './hash.js';
+import { sha256, toDisplayHex } from './hash.js';
 
 export function scriptHash(script: Uint8Array): Buffer {
   return sha256(script);
@@ -7,7 +7,7 @@ export function scriptHash(script: Uint8Array): Buffer {
 
 /** The hex form wallets send: the sha256 reversed. */
 export function scriptHashHex(script: Uint8Array): string {
-  return Buffer.from(sha256(script)).reverse().toString('hex');
+  return toDisplayHex(sha256(script));
 }
 
 /** Electrum hex scripthash -> internal sha256 bytes. */

@@ -1,5 +1,6 @@
 // `anode query ADDRESS|SCRIPTHASH [--json]`: the confirmed history, UTXOs and balance of one
 // script, read from the index opened read-only (safe beside a running `anode sync`).
+import { formatCoins } from '../chain/amount.js';
 import { existsSync } from 'node:fs';
 import type { Settings } from '../config/settings.js';
 import type { CoinParams } from '../config/coins.js';
@@ -65,11 +66,7 @@ export function formatAnswer(a: QueryAnswer, coin: CoinParams): string {
   return lines.join('\n');
 }
 
-export function formatCoins(sats: number): string {
-  const sign = sats < 0 ? '-' : '';
-  const abs = Math.abs(sats);
-  return `${sign}${Math.floor(abs / 1e8)}.${String(abs % 1e8).padStart(8, '0')}`;
-}
+export { formatCoins };
 
 /** Returns the exit code: 0 answered, 1 no usable index, 2 bad ADDRESS|SCRIPTHASH. */
 export async function runQuery(settings: QuerySettings, target: string, opts: QueryOptions): Promise<number> {

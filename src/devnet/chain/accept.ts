@@ -1,5 +1,6 @@
 // Mempool acceptance, following bitcoind 28's MemPoolAccept checks, reasons and RPC codes
 // (full RBF on by default, as in Core 28).
+import { toDisplayHex } from '../../chain/hash.js';
 import { sha256d } from '../../chain/hash.js';
 import { isUnspendable } from '../../chain/scripthash.js';
 import { isCoinbase, parseTx, txWeight, type Tx } from '../../chain/tx.js';
@@ -186,14 +187,14 @@ function checkPackageLimits(mempool: Mempool, parents: Entry[]): void {
   if (ancestors.size + 1 > ANCESTOR_LIMIT) reject('too-long-mempool-chain', `too many unconfirmed ancestors [limit: ${ANCESTOR_LIMIT}]`);
   for (const a of ancestors.values()) {
     if (mempool.descendants(a).length + 2 > DESCENDANT_LIMIT) {
-      reject('too-long-mempool-chain', `too many descendants for tx ${Buffer.from(a.txid).reverse().toString('hex')} [limit: ${DESCENDANT_LIMIT}]`);
+      reject('too-long-mempool-chain', `too many descendants for tx ${toDisplayHex(a.txid)} [limit: ${DESCENDANT_LIMIT}]`);
     }
   }
 }
 
 /** BIP125 rules as Core 28 applies them under full RBF. */
 function checkReplacement(tx: Tx, fee: number, vsize: number, conflicts: Map<string, Entry>, parents: Map<string, Entry>, mempool: Mempool): Entry[] {
-  const id = Buffer.from(tx.txid).reverse().toString('hex');
+  const id = toDisplayHex(tx.txid);
   const newRate = (fee * 1000) / vsize;
   for (const c of conflicts.values()) {
     const oldRate = (c.fee * 1000) / c.vsize;
@@ -205,7 +206,7 @@ function checkReplacement(tx: Tx, fee: number, vsize: number, conflicts: Map<str
   for (const c of conflicts.values()) for (const d of mempool.withDescendants(c)) all.set(d.txid.toString('hex'), d);
   if (all.size > MAX_REPLACEMENTS) reject('too many potential replacements', `rejecting replacement ${id}; too many potential replacements (${all.size} > ${MAX_REPLACEMENTS})`);
   for (const [k, p] of parents) {
-    if (all.has(k)) reject('bad-txns-spends-conflicting-tx', `${id} spends conflicting transaction ${Buffer.from(p.txid).reverse().toString('hex')}`);
+    if (all.has(k)) reject('bad-txns-spends-conflicting-tx', `${id} spends conflicting transaction ${toDisplayHex(p.txid)}`);
   }
   const conflictParents = new Set<string>();
   for (const c of conflicts.values()) for (const i of c.tx.inputs) conflictParents.add(i.prevTxid.toString('hex'));

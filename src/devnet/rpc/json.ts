@@ -1,5 +1,6 @@
 // bitcoind prints amounts with exactly 8 decimals ("value": 50.00000000). JSON.stringify cannot,
 // so amounts are wrapped, serialized as marked strings, and spliced back in as bare numbers.
+import { formatCoins as formatBtc } from '../../chain/amount.js';
 
 const MARK = '\u0001amt';
 const MARKED = /"\\u0001amt(-?\d+\.\d{8})"/g;
@@ -17,13 +18,7 @@ export function btc(sats: number): Amount {
   return new Amount(sats);
 }
 
-export function formatBtc(sats: number): string {
-  const neg = sats < 0;
-  const abs = Math.abs(Math.round(sats));
-  const whole = Math.floor(abs / 1e8);
-  const frac = String(abs % 1e8).padStart(8, '0');
-  return `${neg ? '-' : ''}${whole}.${frac}`;
-}
+export { formatBtc };
 
 /** JSON text as bitcoind writes it (one line), with amounts in 8-decimal form. */
 export function writeJson(value: unknown): string {

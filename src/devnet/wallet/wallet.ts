@@ -1,5 +1,6 @@
 // The devnet wallet: deterministic keys of every output kind, coins found in the node's UTXO set
 // and mempool, real signed payments, and self-funding by mining.
+import { toDisplayHex } from '../../chain/hash.js';
 import * as bitcoin from 'bitcoinjs-lib';
 import type { DevnetNode } from '../node.js';
 import { OUTPUT_KINDS, type OutputKind } from '../chain/types.js';
@@ -175,7 +176,7 @@ export class Wallet implements DevnetWallet {
       const entry = mempool.get(txid);
       const out = entry?.tx.outputs[vout] ?? chain.coin(txid, vout);
       const ks = out && this.byScript.get(out.script.toString('hex'));
-      if (!out || !ks) throw new Error(`not a wallet coin: ${Buffer.from(txid).reverse().toString('hex')}:${vout}`);
+      if (!out || !ks) throw new Error(`not a wallet coin: ${toDisplayHex(txid)}:${vout}`);
       return { txid, vout, value: out.value, kind: ks.kind, index: ks.index, confirmed: !entry };
     });
   }
