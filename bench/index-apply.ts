@@ -9,11 +9,10 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Block } from '../src/chain/block.js';
-import type { Tx } from '../src/chain/tx.js';
 import { sha256d, toDisplayHex } from '../src/chain/hash.js';
 import { findCoin } from '../src/config/coins.js';
 import { openIndex } from '../src/index/index.js';
+import { prepareBlock, type PreparedBlock } from '../src/index/prepared-block.js';
 import { rootLogger } from '../src/log.js';
 
 const args = new Map<string, string>();
@@ -46,27 +45,52 @@ const OP_RETURN = Buffer.from('6a0b68656c6c6f20776f726c64', 'hex');
 const randomScript = (): Buffer => scripts[Math.floor(SCRIPTS * rand() ** 3)]!;
 
 interface Coin { txid: Buffer; vout: number; value: number }
+interface SynthTx { txid: Buffer; raw: Buffer; outputs: Array<{ script: Buffer; value: number }> }
 const old: Coin[] = [];
 let recent: Coin[] = [];
 let txCounter = 0;
-const NULL = Buffer.alloc(32);
-const EMPTY: readonly Buffer[] = [];
 
-function mkTx(inputs: Coin[] | null, outputs: Array<{ script: Buffer; value: number }>): Tx {
-  const txid = sha256d(Buffer.from(`tx${txCounter++}`));
-  const ins = inputs === null
-    ? [{ prevTxid: NULL, prevVout: 0xffffffff, scriptSig: NULL, sequence: 0, witness: EMPTY }]
-    : inputs.map((c) => ({ prevTxid: c.txid, prevVout: c.vout, scriptSig: NULL, sequence: 0, witness: EMPTY }));
-  return { txid, version: 2, inputs: ins, outputs, locktime: 0, hasWitness: false, raw: NULL, baseSize: 0 };
+function varint(n: number): Buffer {
+  if (n < 0xfd) return Buffer.from([n]);
+  const b = Buffer.alloc(5);
+  b[0] = 0xfe;
+  b.writeUInt32LE(n, 1);
+  return b;
 }
 
-function mkBlock(prevHash: Buffer, txs: Tx[], height: number): Block {
-  const raw = Buffer.alloc(80);
-  raw.writeInt32LE(0x20000000, 0);
-  prevHash.copy(raw, 4);
-  raw.writeUInt32LE(height, 68);
-  const hash = sha256d(raw);
-  return { header: { version: 0x20000000, prevHash: raw.subarray(4, 36), merkleRoot: raw.subarray(36, 68), time: height, bits: 0, nonce: 0, hash, raw }, txs, size: 0 };
+/** A serialized legacy tx (empty scriptSigs: the index does not check signatures); null inputs = coinbase. */
+function mkTx(inputs: Coin[] | null, outputs: Array<{ script: Buffer; value: number }>): SynthTx {
+  const parts: Buffer[] = [Buffer.from([2, 0, 0, 0])];
+  if (inputs === null) {
+    // A unique coinbase scriptSig keeps txids distinct.
+    const tag = Buffer.alloc(8);
+    tag.writeUInt32LE(txCounter++);
+    parts.push(varint(1), Buffer.alloc(32), Buffer.from([0xff, 0xff, 0xff, 0xff]), varint(tag.length), tag, Buffer.alloc(4));
+  } else {
+    parts.push(varint(inputs.length));
+    for (const c of inputs) {
+      const vout = Buffer.alloc(4);
+      vout.writeUInt32LE(c.vout);
+      parts.push(c.txid, vout, varint(0), Buffer.alloc(4));
+    }
+  }
+  parts.push(varint(outputs.length));
+  for (const o of outputs) {
+    const v = Buffer.alloc(8);
+    v.writeBigUInt64LE(BigInt(o.value));
+    parts.push(v, varint(o.script.length), o.script);
+  }
+  parts.push(Buffer.alloc(4));
+  const raw = Buffer.concat(parts);
+  return { txid: sha256d(raw), raw, outputs };
+}
+
+function mkBlock(prevHash: Buffer, txs: SynthTx[], height: number): PreparedBlock {
+  const header = Buffer.alloc(80);
+  header.writeInt32LE(0x20000000, 0);
+  prevHash.copy(header, 4);
+  header.writeUInt32LE(height, 68);
+  return prepareBlock(Buffer.concat([header, varint(txs.length), ...txs.map((t) => t.raw)]));
 }
 
 function takeCoin(): Coin {
@@ -79,14 +103,14 @@ function takeCoin(): Coin {
   return c;
 }
 
-function addOutputs(tx: Tx): void {
+function addOutputs(tx: SynthTx): void {
   tx.outputs.forEach((o, vout) => {
     if (o.script !== OP_RETURN) recent.push({ txid: tx.txid, vout, value: o.value });
   });
 }
 
-function nextBlock(prevHash: Buffer, height: number): Block {
-  const txs: Tx[] = [mkTx(null, [{ script: randomScript(), value: 625_000_000 }])];
+function nextBlock(prevHash: Buffer, height: number): PreparedBlock {
+  const txs: SynthTx[] = [mkTx(null, [{ script: randomScript(), value: 625_000_000 }])];
   addOutputs(txs[0]!);
   for (let t = 1; t < TXS && old.length + recent.length > 3; t++) {
     const r = rand();
@@ -114,13 +138,13 @@ async function main(): Promise<void> {
   const dir = args.get('dir') || mkdtempSync(join(tmpdir(), 'anode-bench-index-'));
   // Block 0 is a synthetic genesis; block 1 fans out 20k coins so spends have something to hit.
   const genesis = mkBlock(Buffer.alloc(32), [mkTx(null, [{ script: scripts[0]!, value: 0 }])], 0);
-  const coin = { ...findCoin('Bitcoin', 'regtest'), genesisHash: toDisplayHex(genesis.header.hash) };
+  const coin = { ...findCoin('Bitcoin', 'regtest'), genesisHash: toDisplayHex(genesis.hash) };
   const idx = await openIndex(dir, { coin, cacheMb: Number(args.get('db-cache-mb') ?? CACHE_MB), logger: process.env.LOG_LEVEL ? rootLogger() : undefined });
   const w = idx.writer!;
   await w.applyBlock(genesis, 0, false);
   const fan = mkTx(null, Array.from({ length: 20_000 }, () => ({ script: randomScript(), value: 100_000_000 })));
   addOutputs(fan);
-  await w.applyBlock(mkBlock(genesis.header.hash, [fan], 1), 1, false);
+  await w.applyBlock(mkBlock(genesis.hash, [fan], 1), 1, false);
   await w.flush();
   for (const c of recent) old.push(c);
   recent = [];
@@ -155,8 +179,8 @@ async function main(): Promise<void> {
     const a = performance.now();
     await w.applyBlock(block, h, KEEP_UNDO);
     applyMs += performance.now() - a;
-    txs += block.txs.length;
-    prev = block.header.hash;
+    txs += block.txCount;
+    prev = block.hash;
     maxPending = Math.max(maxPending, w.pendingBytes);
     if (w.pendingBytes > CACHE_MB * 1024 * 1024 || h === BLOCKS + 1) {
       maxHeapDelta = Math.max(maxHeapDelta, mem() - heap0);

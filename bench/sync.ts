@@ -93,9 +93,22 @@ async function main(): Promise<void> {
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       // BENCH_PROFILE=dir writes a V8 CPU profile of the syncer there.
-      execArgv: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
+      // BENCH_NODE_ARGS adds V8/Node flags (e.g. --trace-gc) to the syncer's process.
+      // The young-generation size the anode command and the Docker image run with.
+      execArgv: [
+        '--max-semi-space-size=64',
+        ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+        ...(process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
+      ],
     });
+    const devnetCpu = async () => {
+      const reply = waitFor<{ type: 'cpu'; seconds: number }>(devnet, 'cpu', 'the devnet server');
+      devnet.send('cpu');
+      return (await reply).seconds;
+    };
+    const devnetCpu0 = await devnetCpu();
     const sync = await waitFor<SyncResult>(child, 'result', 'the sync process');
+    const devnetSyncCpu = (await devnetCpu()) - devnetCpu0;
     const disk = dirBytes(dbDir);
 
     const txPerSec = sync.txs / sync.seconds;
@@ -107,9 +120,14 @@ async function main(): Promise<void> {
       ['sync time', `${sync.seconds.toFixed(1)} s`],
       [
         '  of which',
-        `waiting for blocks ${(sync.stats.fetchWaitMs / 1000).toFixed(1)} s, parse+apply ${(sync.stats.applyMs / 1000).toFixed(1)} s, ` +
+        `waiting for blocks (fetch, prepare) ${(sync.stats.fetchWaitMs / 1000).toFixed(1)} s, apply ${(sync.stats.applyMs / 1000).toFixed(1)} s, ` +
           `event loop (RPC replies) ${(sync.stats.eventLoopMs / 1000).toFixed(1)} s, ` +
           `${sync.stats.flushes} flushes ${(sync.stats.flushMs / 1000).toFixed(1)} s`,
+      ],
+      [
+        '  CPU',
+        `syncer ${sync.cpuSeconds.toFixed(1)} s (all threads), devnet serving ${devnetSyncCpu.toFixed(1)} s, ` +
+          `of ${(cpu.length * sync.seconds).toFixed(1)} s on ${cpu.length} cores`,
       ],
       ['sync tx/s', fmt(txPerSec)],
       ['sync blocks/s', fmt(sync.blocks / sync.seconds)],

@@ -15,6 +15,8 @@ export interface SyncResult {
   readonly txs: number;
   readonly peakRss: number;
   readonly stats: SyncStats;
+  /** CPU seconds of the whole sync process (all threads: main, workers, RocksDB, GC). */
+  readonly cpuSeconds: number;
   /** Memory when RSS peaked (sampled every 100 ms). */
   readonly atPeak: { pendingMb: number; heapMb: number; externalMb: number; memtablesMb: number };
 }
@@ -63,14 +65,16 @@ async function main(): Promise<void> {
     progressIntervalMs: 5000,
   });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await syncer.run();
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const state = writer.state;
   await index.close();
   daemon.close();
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
-  const result: SyncResult = { type: 'result', seconds, blocks: state.height + 1, txs: state.txCount, peakRss, stats: syncer.stats, atPeak };
+  const result: SyncResult = { type: 'result', seconds, blocks: state.height + 1, txs: state.txCount, peakRss, stats: syncer.stats, atPeak, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
   process.send(result, () => process.exit(0));
 }
 

@@ -7,6 +7,8 @@ export interface Block {
   readonly header: Header;
   readonly txs: readonly Tx[];
   readonly size: number;
+  /** The serialized block. */
+  readonly raw: Buffer;
 }
 
 export function parseBlock(raw: Buffer): Block {
@@ -17,5 +19,5 @@ export function parseBlock(raw: Buffer): Block {
   const txs: Tx[] = new Array(n);
   for (let i = 0; i < n; i++) txs[i] = readTx(r);
   if (r.remaining !== 0) throw new RangeError(`${r.remaining} trailing bytes after block`);
-  return { header, txs, size: raw.length };
+  return { header, txs, size: raw.length, raw };
 }

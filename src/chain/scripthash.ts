@@ -18,5 +18,10 @@ export function scriptHashFromHex(hex: string): Buffer {
 
 /** Outputs that can never be spent, and so never enter the UTXO set. */
 export function isUnspendable(script: Uint8Array): boolean {
-  return (script.length > 0 && script[0] === 0x6a) || script.length > 10_000;
+  return unspendable(script.length > 0 ? script[0]! : -1, script.length);
+}
+
+/** isUnspendable from a script's first byte (-1 if empty) and length, for parsers that hold no view. */
+export function unspendable(firstByte: number, length: number): boolean {
+  return firstByte === 0x6a || length > 10_000;
 }

@@ -40,14 +40,14 @@ export class TxidTail {
     return new TxidTail(base, v.subarray(0, (txCount - base) * 32));
   }
 
-  append(txid: Uint8Array): void {
+  append(txids: Uint8Array, from = 0): void {
     const at = this.count * 32;
     if (at + 32 > this.buf.length) {
       const next = Buffer.allocUnsafe(this.buf.length * 2);
       this.buf.copy(next, 0, 0, at);
       this.buf = next;
     }
-    for (let i = 0; i < 32; i++) this.buf[at + i] = txid[i]!;
+    for (let i = 0; i < 32; i++) this.buf[at + i] = txids[from + i]!;
     this.count++;
   }
 

@@ -1,6 +1,6 @@
 // The index's public face: what sync/ writes through and what the server (and `anode query`)
 // reads through. Only index/ knows key layouts. Hashes are internal byte order Buffers.
-import type { Block } from '../chain/block.js';
+import type { PreparedBlock } from './prepared-block.js';
 
 export interface IndexState {
   /** Height of the last applied block; -1 for an empty index. */
@@ -64,7 +64,7 @@ export interface IndexWriter {
    * in memory until flush(). `keepUndo` stores what undoBlock() needs; sync asks for it only within
    * the coin's reorg limit of the daemon's tip.
    */
-  applyBlock(block: Block, height: number, keepUndo: boolean): Promise<void>;
+  applyBlock(block: PreparedBlock, height: number, keepUndo: boolean): Promise<void>;
   /** Writes everything pending, with the state record, in one atomic RocksDB batch. */
   flush(): Promise<void>;
   /** Rolls the tip block back with its undo data (flushing first); throws if none is stored. */

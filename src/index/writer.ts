@@ -2,26 +2,23 @@
 // write batch that also carries the state record. UTXOs created and spent inside the unflushed
 // window never reach the disk (ElectrumX's trick); other prevouts are resolved with one read batch
 // per block. All unflushed rows live in fixed-size record arenas (see arena.ts).
-import { hash as oneShotHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type RocksDB from 'rocksdb-native';
-import type { Block } from '../chain/block.js';
-import { isCoinbase } from '../chain/tx.js';
 import { toDisplayHex } from '../chain/hash.js';
-import { isUnspendable } from '../chain/scripthash.js';
 import type { CoinParams } from '../config/coins.js';
 import type { Logger } from '../log.js';
 import type { IndexState, IndexWriter } from './types.js';
 import { RecordArena, copyBytes } from './arena.js';
 import { emitWindow } from './flush-batch.js';
-import { HIST_REC, SPEND_REC, TX_REC, UTXO_REC, putOutpointKey, putUInt40, type PendingBlock, type Window } from './records.js';
+import { HIST_REC, SPEND_REC, TX_REC, UTXO_REC, putUInt40, type PendingBlock, type Window } from './records.js';
 import { OutpointTable } from './outpoint-table.js';
+import { OUTPUT_LEN, PREVOUT_LEN, preparedPrevHash, type PreparedBlock } from './prepared-block.js';
 import { TxidTail } from './txid-chunks.js';
 import { TxCounts } from './tx-counts.js';
 import { encodeState } from './state.js';
 import { applyUndo, buildUndo, lowestUndoHeight } from './undo.js';
 import {
-  HASHX_LEN, OUTPOINT_TXID_LEN, STATE_KEY, T, TXID_INDEX_LEN, heightKey, writeUInt64BE,
+  HASHX_LEN, OUTPOINT_TXID_LEN, STATE_KEY, T, TXID_INDEX_LEN, heightKey,
 } from './keys.js';
 
 /** Transient JS objects per RocksDB row during flush (two Buffer views and an op object). */
@@ -45,7 +42,6 @@ export class Writer implements IndexWriter {
   private busy = false;
   private gate: Promise<void> | null = null;
   private failure: Error | null = null;
-  private readonly scratch = Buffer.allocUnsafe(21);
 
   constructor(
     private readonly db: RocksDB,
@@ -87,17 +83,16 @@ export class Writer implements IndexWriter {
     this.busy = true;
   }
 
-  async applyBlock(block: Block, height: number, keepUndo: boolean): Promise<void> {
+  async applyBlock(block: PreparedBlock, height: number, keepUndo: boolean): Promise<void> {
     if (this.gate) await this.gate;
     this.enter();
     try {
       const s = this.current;
       if (height !== s.height + 1) throw new Error(`applyBlock: height ${height} does not follow the index tip ${s.height}`);
-      const header = block.header;
       if (height === 0) {
-        if (!header.hash.equals(s.genesisHash)) throw new Error(`applyBlock: block ${toDisplayHex(header.hash)} is not the genesis block of ${this.coin.coin} ${this.coin.network}`);
-      } else if (!header.prevHash.equals(s.tipHash)) {
-        throw new Error(`applyBlock: block ${toDisplayHex(header.hash)} at height ${height} does not build on the index tip ${toDisplayHex(s.tipHash)}`);
+        if (!block.hash.equals(s.genesisHash)) throw new Error(`applyBlock: block ${toDisplayHex(block.hash)} is not the genesis block of ${this.coin.coin} ${this.coin.network}`);
+      } else if (!preparedPrevHash(block).equals(s.tipHash)) {
+        throw new Error(`applyBlock: block ${toDisplayHex(block.hash)} at height ${height} does not build on the index tip ${toDisplayHex(s.tipHash)}`);
       }
       // From here on a failure leaves half-applied state in memory: poison the writer (nothing
       // reached the disk; reopening resumes from the last flush).
@@ -112,12 +107,11 @@ export class Writer implements IndexWriter {
     }
   }
 
-  private async indexBlock(block: Block, height: number, keepUndo: boolean): Promise<void> {
-    const txList = block.txs;
+  private async indexBlock(block: PreparedBlock, height: number, keepUndo: boolean): Promise<void> {
+    const { txCount, txids, inStart, prevouts, outStart, outputs } = block;
     const first = this.current.txCount;
     const hist = this.hist;
     const cache = this.cache;
-    const scratch = this.scratch;
     const blockHistStart = hist.count;
     const blockUtxoStart = this.utxos.count;
     const undoSpent: Buffer[] = [];
@@ -125,69 +119,68 @@ export class Writer implements IndexWriter {
     const lookupIds: number[] = [];
     const lookupTx: number[] = [];
     // Per tx, its history row range from pass 1 (only needed for txs with DB lookups).
-    const p1Start: number[] = new Array(txList.length);
-    const p1End: number[] = new Array(txList.length);
+    const p1Start = new Uint32Array(txCount);
+    const p1End = new Uint32Array(txCount);
     // Txs with many inputs/outputs dedup their history rows through a Set (a scan would be quadratic).
     const bigTx = new Map<number, Set<string>>();
 
-    for (let i = 0; i < txList.length; i++) {
-      const tx = txList[i]!;
+    for (let i = 0; i < txCount; i++) {
       const txNum = first + i;
-      this.addTx(tx.txid, txNum);
+      this.addTx(txids, i * 32, txNum);
       const start = hist.count;
       p1Start[i] = start;
       let seen: Set<string> | null = null;
-      if (tx.inputs.length + tx.outputs.length > 8) bigTx.set(i, (seen = new Set()));
-      if (!(i === 0 && isCoinbase(tx))) {
-        for (const input of tx.inputs) {
-          putOutpointKey(scratch, 0, input.prevTxid, input.prevVout);
-          const rid = cache.take(scratch, 1);
-          const fid = rid < 0 && this.inflight !== null ? this.inflight.cache.take(scratch, 1) : -1;
-          if (rid >= 0) {
-            const rb = this.utxos.buf(rid);
-            const ro = this.utxos.off(rid);
-            this.addHistory(start, hist.count, rb, ro + 26, txNum, seen);
-            // Created in an earlier unflushed block: undo must put it back on disk.
-            if (keepUndo && rid < blockUtxoStart) undoSpent.push(Buffer.from(rb.subarray(ro + 1, ro + 45)));
-          } else if (fid >= 0) {
-            // Being written by the in-flight flush: on disk once that lands, so spend it like a DB row.
-            const fl = this.inflight!;
-            const rb = fl.utxos.buf(fid);
-            const ro = fl.utxos.off(fid);
-            this.addHistory(start, hist.count, rb, ro + 26, txNum, seen);
-            const sid = this.spends.push();
-            const sb = this.spends.buf(sid);
-            const so = this.spends.off(sid);
-            copyBytes(rb, ro, sb, so, 21);
-            copyBytes(rb, ro + 45, sb, so + 21, 21);
-            if (keepUndo) undoSpent.push(Buffer.from(rb.subarray(ro + 1, ro + 45)));
-          } else {
-            const sid = this.spends.push();
-            copyBytes(scratch, 0, this.spends.buf(sid), this.spends.off(sid), 21);
-            lookupIds.push(sid);
-            lookupTx.push(i);
-          }
+      const inFrom = inStart[i]!;
+      const inTo = inStart[i + 1]!;
+      if (inTo - inFrom + outStart[i + 1]! - outStart[i]! > 8) bigTx.set(i, (seen = new Set()));
+      for (let k = inFrom; k < inTo; k++) {
+        const ko = k * PREVOUT_LEN;
+        const rid = cache.take(prevouts, ko + 1);
+        const fid = rid < 0 && this.inflight !== null ? this.inflight.cache.take(prevouts, ko + 1) : -1;
+        if (rid >= 0) {
+          const rb = this.utxos.buf(rid);
+          const ro = this.utxos.off(rid);
+          this.addHistory(start, hist.count, rb, ro + 26, txNum, seen);
+          // Created in an earlier unflushed block: undo must put it back on disk.
+          if (keepUndo && rid < blockUtxoStart) undoSpent.push(Buffer.from(rb.subarray(ro + 1, ro + 45)));
+        } else if (fid >= 0) {
+          // Being written by the in-flight flush: on disk once that lands, so spend it like a DB row.
+          const fl = this.inflight!;
+          const rb = fl.utxos.buf(fid);
+          const ro = fl.utxos.off(fid);
+          this.addHistory(start, hist.count, rb, ro + 26, txNum, seen);
+          const sid = this.spends.push();
+          const sb = this.spends.buf(sid);
+          const so = this.spends.off(sid);
+          copyBytes(rb, ro, sb, so, 21);
+          copyBytes(rb, ro + 45, sb, so + 21, 21);
+          if (keepUndo) undoSpent.push(Buffer.from(rb.subarray(ro + 1, ro + 45)));
+        } else {
+          const sid = this.spends.push();
+          copyBytes(prevouts, ko, this.spends.buf(sid), this.spends.off(sid), 21);
+          lookupIds.push(sid);
+          lookupTx.push(i);
         }
       }
+      // The genesis coinbase's output is not spendable (not in bitcoind's UTXO set either).
       if (!(height === 0 && i === 0)) {
-        const outs = tx.outputs;
-        for (let vout = 0; vout < outs.length; vout++) {
-          const out = outs[vout]!;
-          if (isUnspendable(out.script)) continue;
-          const sh = oneShotHash('sha256', out.script, 'buffer') as unknown as Buffer;
-          this.addHistory(start, hist.count, sh, 0, txNum, seen);
+        const to = outStart[i + 1]!;
+        for (let k = outStart[i]!; k < to; k++) {
+          const oo = k * OUTPUT_LEN;
+          this.addHistory(start, hist.count, outputs, oo + 4, txNum, seen);
           const rid = this.utxos.push();
           const b = this.utxos.buf(rid);
           const o = this.utxos.off(rid);
-          putOutpointKey(b, o, tx.txid, vout);
+          b[o] = T.outpoint;
+          copyBytes(txids, i * 32, b, o + 1, OUTPOINT_TXID_LEN);
+          copyBytes(outputs, oo, b, o + 17, 4); // vout
           putUInt40(b, o + 21, txNum);
-          copyBytes(sh, 0, b, o + 26, HASHX_LEN);
-          writeUInt64BE(b, out.value, o + 37);
+          copyBytes(outputs, oo + 4, b, o + 26, HASHX_LEN + 8); // hashX, value
           b[o + 45] = T.scriptUtxo;
-          copyBytes(sh, 0, b, o + 46, HASHX_LEN);
+          copyBytes(outputs, oo + 4, b, o + 46, HASHX_LEN);
           copyBytes(b, o + 21, b, o + 57, 5);
-          copyBytes(b, o + 17, b, o + 62, 4);
-          copyBytes(b, o + 37, b, o + 66, 8);
+          copyBytes(outputs, oo, b, o + 62, 4);
+          copyBytes(outputs, oo + 15, b, o + 66, 8);
           cache.add(rid);
         }
       }
@@ -207,14 +200,13 @@ export class Writer implements IndexWriter {
         const sid = lookupIds[k]!;
         const sb = this.spends.buf(sid);
         const so = this.spends.off(sid);
+        const i = lookupTx[k]!;
         if (v === null || v.length !== 24) {
-          const txid = txList[lookupTx[k]!]!.txid;
           throw new Error(
-            `applyBlock: height ${height} tx ${toDisplayHex(txid)} spends an output the index does not hold ` +
+            `applyBlock: height ${height} tx ${toDisplayHex(txids.subarray(i * 32, i * 32 + 32))} spends an output the index does not hold ` +
               `(prevout ${sb.toString('hex', so + 1, so + 1 + OUTPOINT_TXID_LEN)}…:${sb.readUInt32BE(so + 17)})`,
           );
         }
-        const i = lookupTx[k]!;
         if (i !== tailTx) {
           tailTx = i;
           tailStart = hist.count;
@@ -238,20 +230,20 @@ export class Writer implements IndexWriter {
 
     const undo = keepUndo ? buildUndo(undoSpent, this.utxos, blockUtxoStart, this.hist, blockHistStart) : null;
     if (undo) this.undoBytes += undo.length;
-    const txCount = first + txList.length;
-    this.blocks.push({ height, header: Buffer.from(block.header.raw), txCount, undo });
-    this.counts.push(txCount);
-    this.current = { ...this.current, height, tipHash: Buffer.from(block.header.hash), txCount };
+    const txCountAfter = first + txCount;
+    this.blocks.push({ height, header: Buffer.from(block.header), txCount: txCountAfter, undo });
+    this.counts.push(txCountAfter);
+    this.current = { ...this.current, height, tipHash: Buffer.from(block.hash), txCount: txCountAfter };
   }
 
-  private addTx(txid: Buffer, txNum: number): void {
+  private addTx(txids: Buffer, at: number, txNum: number): void {
     const id = this.txs.push();
     const b = this.txs.buf(id);
     const o = this.txs.off(id);
     b[o] = T.txidIndex;
-    copyBytes(txid, 0, b, o + 1, TXID_INDEX_LEN);
+    copyBytes(txids, at, b, o + 1, TXID_INDEX_LEN);
     putUInt40(b, o + 9, txNum);
-    this.tail.append(txid);
+    this.tail.append(txids, at);
   }
 
   /** Adds history row (hashX at hx[off..], txNum) unless the tx already has it in [from, to). */

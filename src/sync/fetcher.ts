@@ -57,8 +57,13 @@ export class BlockFetcher {
   private reserved = 0; // estimated bytes of batches in flight
   /** Average raw size of the blocks in the most recently landed batch (0 before the first). */
   private recentBlockBytes = 0;
-  /** Block count of the batch started last: the next may be at most twice as long. */
-  private lastCount = 0.5;
+  /**
+   * Block count of the batch that landed last: a new one may be at most twice as long. Growth is
+   * measured against landed batches, not started ones, so batches in flight cannot compound while
+   * block sizes are still unknown (a chain of empty blocks that turns full would otherwise be
+   * fetched in one huge batch sized from the empty ones).
+   */
+  private landedCount = 0.5;
   private stopped = false;
   private wake: (() => void) | null = null;
 
@@ -78,6 +83,12 @@ export class BlockFetcher {
   /** Raw bytes fetched and waiting to be taken, plus the estimate for batches in flight. */
   get heldBytes(): number {
     return this.queued + this.reserved;
+  }
+
+  /** True when next() can answer without waiting for the daemon (a block or an error has landed). */
+  get ready(): boolean {
+    const head = this.batches[0];
+    return head !== undefined && (head.blocks !== undefined || head.error !== undefined);
   }
 
   /** The next block in height order, or null once `to` has been handed out. Rethrows fetch errors. */
@@ -121,13 +132,12 @@ export class BlockFetcher {
 
   private fill(): void {
     while (!this.stopped && this.running < this.inFlightMax && this.nextHeight <= this.to) {
-      // Sized from the latest blocks, and growing at most twofold per batch (1, 2, 4, ... until
+      // Sized from the latest blocks, and at most twice the last landed batch (1, 2, 4, ... until
       // sizes are known): chains start with tiny blocks, and sizing from them once asked for the
       // whole chain in three batches; and after a restart the first block should come quickly.
       const avg = this.recentBlockBytes;
       let count = avg === 0 ? Number.MAX_SAFE_INTEGER : Math.floor(this.targetBatchBytes / avg);
-      count = Math.max(1, Math.min(count, 2 * this.lastCount, this.maxBatchBlocks, this.to - this.nextHeight + 1));
-      this.lastCount = count;
+      count = Math.max(1, Math.min(count, 2 * this.landedCount, this.maxBatchBlocks, this.to - this.nextHeight + 1));
       const estimate = Math.ceil(count * (avg || 1024));
       // Always allow one batch when nothing is held, or a single huge block could stall us.
       if (this.queued + this.reserved > 0 && this.queued + this.reserved + estimate > this.maxQueueBytes) break;
@@ -153,6 +163,7 @@ export class BlockFetcher {
       for (const raw of raws) bytes += raw.length;
       this.queued += bytes;
       if (raws.length > 0) this.recentBlockBytes = bytes / raws.length;
+      this.landedCount = batch.count;
     } catch (err) {
       batch.error = err;
     } finally {

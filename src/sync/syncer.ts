@@ -2,18 +2,20 @@
 // prefetch pipeline and flushes in large atomic batches; once caught up every block is flushed on
 // its own. A block whose parent is not our tip means the daemon's chain changed: we roll back with
 // the undo data to the fork point (within the reorg limit) and apply the new branch.
-import { parseBlock } from '../chain/block.js';
 import { toDisplayHex, fromDisplayHex } from '../chain/hash.js';
 import { headerHash } from '../chain/header.js';
 import type { CoinParams } from '../config/coins.js';
 import { DaemonRpcError, DaemonUnavailableError, type Daemon } from '../daemon/types.js';
 import type { IndexReader, IndexWriter } from '../index/types.js';
+import { preparedPrevHash } from '../index/prepared-block.js';
 import { silentLogger, type Logger } from '../log.js';
 import { SyncFatalError } from './errors.js';
 import { SyncEvents, type SyncTip } from './events.js';
 import { memoryPlan } from './budget.js';
 import { BlockFetcher, defaultFetchTuning } from './fetcher.js';
 import { findForkPoint } from './fork.js';
+import { PreparePool, defaultPrepareThreads } from './prepare-pool.js';
+import { PreparedBlockStream } from './prepared-stream.js';
 import { ProgressReporter } from './progress.js';
 import { TipWatcher } from './tip-watcher.js';
 
@@ -23,6 +25,8 @@ const YIELD_MS = 5;
 /** Smaller windows (a tiny CACHE_MB) are flushed and awaited: there is little write to overlap. */
 const MIN_BEHIND_BYTES = 8 * MB;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Shorter catch-ups (following the tip) prepare on the main thread: a worker round trip gains nothing. */
+const POOL_MIN_BLOCKS = 16;
 
 export interface SyncerOptions {
   readonly daemon: Daemon;
@@ -41,13 +45,15 @@ export interface SyncerOptions {
   /** Prefetch tuning; defaults derive from cacheMb. */
   readonly fetch?: { readonly inFlight?: number; readonly maxQueueBytes?: number; readonly maxBatchBlocks?: number };
   readonly progressIntervalMs?: number;
+  /** Worker threads preparing blocks during catch-up (default: cores - 1, 1 to 4); 0 prepares on the main thread. */
+  readonly prepareThreads?: number;
 }
 
 /** Where catch-up time went, for the benchmark and progress diagnostics. */
 export interface SyncStats {
-  /** Waiting for the prefetch pipeline (the daemon is the bottleneck). */
+  /** Waiting for the next block: the daemon (prefetch) or its preparation on a worker. */
   fetchWaitMs: number;
-  /** Parsing blocks and applying them to the writer. */
+  /** Applying prepared blocks to the writer (and preparing them, when no worker does). */
   applyMs: number;
   /** Turns of the event loop between blocks: reading and JSON-parsing the daemon's replies, timers. */
   eventLoopMs: number;
@@ -75,6 +81,8 @@ export class Syncer {
   private readonly maxQueueBytes: number;
   private readonly maxBatchBlocks: number | undefined;
   private readonly flushShare: number;
+  private readonly prepareThreads: number;
+  private pool: PreparePool | null = null;
   private stopping = false;
   private caughtUp = false;
   private progressStarted = false;
@@ -99,6 +107,7 @@ export class Syncer {
     this.inFlight = opts.fetch?.inFlight ?? tuning.inFlight;
     this.maxQueueBytes = opts.fetch?.maxQueueBytes ?? tuning.maxQueueBytes;
     this.maxBatchBlocks = opts.fetch?.maxBatchBlocks;
+    this.prepareThreads = opts.prepareThreads ?? defaultPrepareThreads();
   }
 
   /** The index tip including unflushed blocks. */
@@ -159,6 +168,9 @@ export class Syncer {
         }
       }
     } finally {
+      const pool = this.pool;
+      this.pool = null;
+      await pool?.close();
       // Keep what was applied; after a failure, a failing flush must not hide the first error.
       if (!failed) await this.flush();
       else await this.flush().catch((err) => this.log.error({ err }, 'flush after a failure failed too'));
@@ -220,21 +232,24 @@ export class Syncer {
       maxQueueBytes: this.maxQueueBytes,
       maxBatchBlocks: this.maxBatchBlocks,
     });
+    const usePool = this.prepareThreads > 0 && to - from + 1 >= POOL_MIN_BLOCKS;
+    if (usePool) this.pool ??= new PreparePool(this.prepareThreads);
+    const blocks = new PreparedBlockStream(fetcher, usePool ? this.pool : null, 32);
     let lastYield = performance.now();
     try {
       while (!this.stopping) {
         const t0 = performance.now();
-        const item = await fetcher.next();
+        const item = await blocks.next();
         const t1 = performance.now();
         this.stats.fetchWaitMs += t1 - t0;
         if (!item) break;
-        const block = parseBlock(item.raw);
-        if (toDisplayHex(block.header.hash) !== item.hash) {
-          throw new DaemonChangedError(`block at height ${item.height} hashes to ${toDisplayHex(block.header.hash)}, not ${item.hash}`);
+        const block = item.block;
+        if (toDisplayHex(block.hash) !== item.hash) {
+          throw new DaemonChangedError(`block at height ${item.height} hashes to ${toDisplayHex(block.hash)}, not ${item.hash}`);
         }
-        if (!block.header.prevHash.equals(this.writer.state.tipHash)) {
+        if (!preparedPrevHash(block).equals(this.writer.state.tipHash)) {
           // The daemon switched branches after we read our starting point (possibly mid-batch).
-          fetcher.stop();
+          blocks.stop();
           this.log.info({ height: item.height, hash: item.hash }, 'block does not extend our tip: the daemon reorganised');
           await this.rollBack();
           return;
@@ -249,12 +264,12 @@ export class Syncer {
           lastYield = performance.now();
           this.stats.eventLoopMs += lastYield - t2;
         }
-        this.progress.block(item.height, block.txs.length);
+        this.progress.block(item.height, block.txCount);
         if (this.caughtUp) await this.flush();
-        else await this.maybeFlushBehind(this.flushThreshold(fetcher.heldBytes));
+        else await this.maybeFlushBehind(this.flushThreshold(blocks.heldBytes));
       }
     } finally {
-      fetcher.stop();
+      blocks.stop();
     }
     await this.flush();
   }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Block } from '../../src/chain/block.js';
 import { findCoin, type CoinParams } from '../../src/config/coins.js';
 import { openIndex, type AnodeIndex } from '../../src/index/index.js';
+import { prepareBlock } from '../../src/index/prepared-block.js';
 
 export const REGTEST: CoinParams = findCoin('Bitcoin', 'regtest');
 
@@ -24,7 +25,7 @@ export class TempDirs {
 export async function applyRange(idx: AnodeIndex, blocks: readonly Block[], from: number, to: number, opts: { flushEvery?: number; keepUndo?: boolean } = {}): Promise<void> {
   const w = idx.writer!;
   for (let h = from; h < to; h++) {
-    await w.applyBlock(blocks[h]!, h, opts.keepUndo ?? true);
+    await w.applyBlock(prepareBlock(blocks[h]!.raw), h, opts.keepUndo ?? true);
     if (opts.flushEvery && (h - from + 1) % opts.flushEvery === 0) await w.flush();
   }
   await w.flush();

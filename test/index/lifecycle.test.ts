@@ -6,6 +6,7 @@ import { findCoin } from '../../src/config/coins.js';
 import type { Block } from '../../src/chain/block.js';
 import { extendChain, regtestGenesis, serializeTx, coinbaseTx, makeBlock, script } from './chain-builder.js';
 import { REGTEST, TempDirs, applyRange, cleanIndex } from './helpers.js';
+import { prepareBlock } from '../../src/index/prepared-block.js';
 
 describe('index lifecycle', () => {
   const dirs = new TempDirs();
@@ -21,7 +22,7 @@ describe('index lifecycle', () => {
     const idx = await openIndex(dirs.make(), { coin: REGTEST });
     // The last blocks stay unflushed until undoBlock flushes them.
     await applyRange(idx, chainA, 0, 35, { flushEvery: 5 });
-    for (let h = 35; h < chainA.length; h++) await idx.writer!.applyBlock(chainA[h]!, h, true);
+    for (let h = 35; h < chainA.length; h++) await idx.writer!.applyBlock(prepareBlock(chainA[h]!.raw), h, true);
     for (let i = 0; i < k; i++) await idx.writer!.undoBlock();
     assert.equal(idx.state.height, chainA.length - 1 - k);
     assert.deepEqual(idx.state.tipHash, chainA[chainA.length - 1 - k]!.header.hash);
@@ -47,7 +48,7 @@ describe('index lifecycle', () => {
     let inflight: Promise<void> = Promise.resolve();
     let flushes = 0;
     for (let h = 0; h < chain.length; h++) {
-      await w.applyBlock(chain[h]!, h, h > 40);
+      await w.applyBlock(prepareBlock(chain[h]!.raw), h, h > 40);
       if (h % 3 === 2) {
         inflight = w.flush(); // not awaited: the next blocks are applied while it writes
         flushes++;
@@ -55,7 +56,7 @@ describe('index lifecycle', () => {
       if (h === 45) {
         await inflight;
         await w.undoBlock(); // waits for the in-flight write, flushes, undoes
-        await w.applyBlock(chain[h]!, h, true);
+        await w.applyBlock(prepareBlock(chain[h]!.raw), h, true);
       }
     }
     await inflight;
@@ -86,7 +87,7 @@ describe('index lifecycle', () => {
     await applyRange(idx, chainA, 0, 5, { keepUndo: false });
     await assert.rejects(idx.writer!.undoBlock(), /no undo data stored for height 4/);
     assert.equal(await idx.writer!.undoFloor(), null);
-    await idx.writer!.applyBlock(chainA[5]!, 5, true);
+    await idx.writer!.applyBlock(prepareBlock(chainA[5]!.raw), 5, true);
     assert.equal(await idx.writer!.undoFloor(), 5);
     await idx.writer!.undoBlock();
     assert.equal(idx.state.height, 4);
@@ -110,8 +111,8 @@ describe('index lifecycle', () => {
     let idx = await openIndex(dir, { coin: REGTEST });
     await applyRange(idx, chainA, 0, 12);
     assert.equal(idx.writer!.pendingBytes, 0); // all flushed; spare arena capacity is not pending work
-    await idx.writer!.applyBlock(chainA[12]!, 12, true);
-    await idx.writer!.applyBlock(chainA[13]!, 13, true);
+    await idx.writer!.applyBlock(prepareBlock(chainA[12]!.raw), 12, true);
+    await idx.writer!.applyBlock(prepareBlock(chainA[13]!.raw), 13, true);
     assert.equal(idx.writer!.state.height, 13);
     assert.equal(idx.state.height, 11); // durable state lags until flush
     assert.ok(idx.writer!.pendingBytes > 0);
@@ -143,13 +144,13 @@ describe('index lifecycle', () => {
 
   test('wrong parent or height is refused without harm; a missing prevout poisons the writer', async () => {
     const idx = await openIndex(dirs.make(), { coin: REGTEST });
-    await assert.rejects(idx.writer!.applyBlock(chainA[1]!, 0, true), /not the genesis block/);
+    await assert.rejects(idx.writer!.applyBlock(prepareBlock(chainA[1]!.raw), 0, true), /not the genesis block/);
     await applyRange(idx, chainA, 0, 5);
-    await assert.rejects(idx.writer!.applyBlock(chainA[6]!, 5, true), /does not build on the index tip/);
-    await assert.rejects(idx.writer!.applyBlock(chainA[5]!, 6, true), /does not follow/);
-    await idx.writer!.applyBlock(chainA[5]!, 5, true);
+    await assert.rejects(idx.writer!.applyBlock(prepareBlock(chainA[6]!.raw), 5, true), /does not build on the index tip/);
+    await assert.rejects(idx.writer!.applyBlock(prepareBlock(chainA[5]!.raw), 6, true), /does not follow/);
+    await idx.writer!.applyBlock(prepareBlock(chainA[5]!.raw), 5, true);
     const bogus = makeBlock(chainA[5]!.header.hash, [coinbaseTx(6, [{ script: script(1), value: 1 }]), serializeTx([{ txid: Buffer.alloc(32, 9), vout: 3 }], [{ script: script(2), value: 1 }])], 1);
-    await assert.rejects(idx.writer!.applyBlock(bogus, 6, true), /spends an output the index does not hold/);
+    await assert.rejects(idx.writer!.applyBlock(prepareBlock(bogus.raw), 6, true), /spends an output the index does not hold/);
     await assert.rejects(idx.writer!.flush(), /unusable/);
     await idx.close();
   });

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { openIndex, indexDigest } from '../../src/index/index.js';
 import { extendChain, regtestGenesis } from './chain-builder.js';
 import { REGTEST, TempDirs, applyRange, cleanIndex } from './helpers.js';
+import { prepareBlock } from '../../src/index/prepared-block.js';
 
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
 const run = promisify(execFile);
@@ -60,7 +61,7 @@ describe('index across processes', () => {
     const idx = await openIndex(dir, { coin: REGTEST });
     await applyRange(idx, blocks, 0, 10);
     // Unflushed work is invisible to the other process.
-    await idx.writer!.applyBlock(blocks[10]!, 10, true);
+    await idx.writer!.applyBlock(prepareBlock(blocks[10]!.raw), 10, true);
     const { stdout } = await run(process.execPath, [CHILD, 'read', dir]);
     const [height, digest] = stdout.trim().split(' ');
     assert.equal(Number(height), 9);
