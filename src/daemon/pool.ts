@@ -27,6 +27,14 @@ export interface DaemonPoolOptions {
   readonly maxBlockBatchBytes?: number;
 }
 
+/** Everything needed to build an equivalent pool elsewhere (a worker thread): plain data only. */
+export interface DaemonPoolSpec {
+  readonly endpoints: readonly DaemonEndpoint[];
+  readonly options: Omit<DaemonPoolOptions, 'logger'> & { readonly logLevel?: string };
+  /** The daemon in use when the spec was taken. */
+  readonly current: number;
+}
+
 export interface DaemonInfo {
   readonly index: number;
   /** URL without credentials. */
@@ -49,14 +57,31 @@ export class DaemonPool implements Daemon {
   private avgBlockHexChars = 0;
   private allDownLogged = false;
 
+  private readonly spec: Omit<DaemonPoolSpec, 'current'>;
+
   constructor(endpoints: readonly DaemonEndpoint[], opts: DaemonPoolOptions = {}) {
     if (endpoints.length === 0) throw new Error('DaemonPool needs at least one daemon');
+    const { logger: log, ...options } = opts;
+    this.spec = { endpoints: endpoints.map((e) => ({ ...e })), options: { ...options, logLevel: log?.level } };
     this.clients = endpoints.map((e) => new RpcClient(e, { timeoutMs: opts.timeoutMs }));
     this.log = opts.logger ?? silentLogger();
     this.initialDelay = opts.initialRetryDelayMs ?? 250;
     this.maxDelay = Math.max(opts.maxRetryDelayMs ?? 4000, 1);
     this.retryForMs = opts.retryForMs;
     this.maxBlockBatchBytes = opts.maxBlockBatchBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** A plain-data description of this pool (endpoints, options, current daemon) for workerSpec consumers. */
+  workerSpec(): DaemonPoolSpec {
+    return { ...this.spec, current: this.index };
+  }
+
+  /** A pool equivalent to the one `spec` was taken from, starting at the same daemon. */
+  static fromSpec(spec: DaemonPoolSpec, log?: Logger): DaemonPool {
+    const { logLevel: _level, ...options } = spec.options;
+    const pool = new DaemonPool(spec.endpoints, { ...options, logger: log });
+    if (Number.isInteger(spec.current) && spec.current >= 0 && spec.current < pool.clients.length) pool.index = spec.current;
+    return pool;
   }
 
   /** The daemon requests go to now. */

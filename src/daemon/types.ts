@@ -1,6 +1,7 @@
 // What the rest of Anode needs from bitcoind. Implemented by DaemonPool (daemon/pool.ts), which
 // fails over round-robin across the configured daemons. All hashes here are display-order hex,
 // exactly as bitcoind prints them; raw data is returned as Buffers.
+import type { DaemonPoolSpec } from './pool.js';
 
 export interface BlockchainInfo {
   readonly chain: string;
@@ -42,6 +43,11 @@ export interface Daemon {
   estimateSmartFee(blocks: number, mode?: string): Promise<number | null>;
   /** Any other RPC, for admin passthrough and tests. */
   call<T = unknown>(method: string, params?: unknown[]): Promise<T>;
+  /**
+   * Plain data from which DaemonPool.fromSpec builds an equivalent daemon on a worker thread (sync
+   * fetches there during catch-up); absent if this daemon cannot be rebuilt elsewhere.
+   */
+  workerSpec?(): DaemonPoolSpec;
 }
 
 /** The daemon answered, with a JSON-RPC error (bad parameter, unknown block, rejected tx, ...). */

@@ -65,6 +65,8 @@ export interface IndexWriter {
    * the coin's reorg limit of the daemon's tip.
    */
   applyBlock(block: PreparedBlock, height: number, keepUndo: boolean): Promise<void>;
+  /** Optional hint: starts the DB reads of the block that will be applied after the current one. */
+  prefetch(block: PreparedBlock): void;
   /** Writes everything pending, with the state record, in one atomic RocksDB batch. */
   flush(): Promise<void>;
   /** Rolls the tip block back with its undo data (flushing first); throws if none is stored. */

@@ -18,8 +18,17 @@ import { TxCounts } from './tx-counts.js';
 import { encodeState } from './state.js';
 import { applyUndo, buildUndo, lowestUndoHeight } from './undo.js';
 import {
-  HASHX_LEN, OUTPOINT_TXID_LEN, STATE_KEY, T, TXID_INDEX_LEN, heightKey,
+  HASHX_LEN, OUTPOINT_TXID_LEN, OUTPOINT_VALUE_LEN, STATE_KEY, T, TXID_INDEX_LEN, heightKey,
 } from './keys.js';
+
+interface Prefetch {
+  readonly block: PreparedBlock;
+  /** Per input of the block: its index in `values`, or -1 if it was in memory (not read). */
+  readonly slot: Int32Array;
+  readonly values: Promise<Array<Buffer | null>>;
+}
+
+const MAX_PREFETCHED = 4;
 
 /** Transient JS objects per RocksDB row during flush (two Buffer views and an op object). */
 const FLUSH_ROW_BYTES = 200;
@@ -38,6 +47,8 @@ export class Writer implements IndexWriter {
   private inflight: Window | null = null;
   private spare: Window | null = null;
   private undoBytes = 0;
+  /** DB reads started by prefetch() for blocks not applied yet (oldest first, at most MAX_PREFETCHED). */
+  private prefetched: Prefetch[] = [];
   private dbUndoFloor: number | null;
   private busy = false;
   private gate: Promise<void> | null = null;
@@ -83,6 +94,35 @@ export class Writer implements IndexWriter {
     this.busy = true;
   }
 
+  /**
+   * Starts reading the outputs `block` spends that are not in memory now, so that RocksDB looks
+   * them up while the block before it is applied. Optional: applyBlock(block) uses the results if
+   * they are for it and reads whatever is missing itself. A row read now cannot be gone by then:
+   * only an earlier spend could delete it, and the same output is not spent twice in a chain.
+   */
+  prefetch(block: PreparedBlock): void {
+    if (this.failure || this.prefetched.some((p) => p.block === block)) return;
+    const { inputCount, prevouts } = block;
+    const slot = new Int32Array(inputCount).fill(-1);
+    const keys: Buffer[] = [];
+    for (let k = 0; k < inputCount; k++) {
+      const ko = k * PREVOUT_LEN;
+      if (this.cache.has(prevouts, ko + 1) || (this.inflight !== null && this.inflight.cache.has(prevouts, ko + 1))) continue;
+      slot[k] = keys.length;
+      keys.push(prevouts.subarray(ko, ko + PREVOUT_LEN));
+    }
+    if (keys.length === 0) return;
+    // Never a batch of capacity 0: rocksdb-native reuses freed batches with their old capacity, and
+    // one of 0 can never grow (its get() then loops forever).
+    const rb = this.db.read({ capacity: keys.length, autoDestroy: true });
+    const pending = keys.map((key) => rb.get(key));
+    rb.tryFlush();
+    const values = Promise.all(pending);
+    values.catch(() => undefined); // a failed read is retried by applyBlock's own lookups
+    this.prefetched.push({ block, slot, values });
+    if (this.prefetched.length > MAX_PREFETCHED) this.prefetched.shift();
+  }
+
   async applyBlock(block: PreparedBlock, height: number, keepUndo: boolean): Promise<void> {
     if (this.gate) await this.gate;
     this.enter();
@@ -123,6 +163,11 @@ export class Writer implements IndexWriter {
     const p1End = new Uint32Array(txCount);
     // Txs with many inputs/outputs dedup their history rows through a Set (a scan would be quadratic).
     const bigTx = new Map<number, Set<string>>();
+    const at = this.prefetched.findIndex((p) => p.block === block);
+    const pre = at >= 0 ? this.prefetched[at]! : null;
+    if (at >= 0) this.prefetched.splice(0, at + 1);
+    const preValues = pre ? await pre.values.catch(() => null) : null;
+    const slot = pre?.slot;
 
     for (let i = 0; i < txCount; i++) {
       const txNum = first + i;
@@ -158,8 +203,14 @@ export class Writer implements IndexWriter {
         } else {
           const sid = this.spends.push();
           copyBytes(prevouts, ko, this.spends.buf(sid), this.spends.off(sid), 21);
-          lookupIds.push(sid);
-          lookupTx.push(i);
+          const v = preValues !== null && slot![k]! >= 0 ? preValues[slot![k]!]! : null;
+          if (v !== null && v.length === OUTPOINT_VALUE_LEN) {
+            this.addHistory(start, hist.count, v, 5, txNum, seen);
+            this.spendDbRow(sid, v, keepUndo ? undoSpent : null);
+          } else {
+            lookupIds.push(sid);
+            lookupTx.push(i);
+          }
         }
       }
       // The genesis coinbase's output is not spendable (not in bitcoind's UTXO set either).
@@ -201,7 +252,7 @@ export class Writer implements IndexWriter {
         const sb = this.spends.buf(sid);
         const so = this.spends.off(sid);
         const i = lookupTx[k]!;
-        if (v === null || v.length !== 24) {
+        if (v === null || v.length !== OUTPOINT_VALUE_LEN) {
           throw new Error(
             `applyBlock: height ${height} tx ${toDisplayHex(txids.subarray(i * 32, i * 32 + 32))} spends an output the index does not hold ` +
               `(prevout ${sb.toString('hex', so + 1, so + 1 + OUTPOINT_TXID_LEN)}…:${sb.readUInt32BE(so + 17)})`,
@@ -215,16 +266,7 @@ export class Writer implements IndexWriter {
         const seen = bigTx.get(i);
         if (seen !== undefined) this.addHistory(0, 0, v, 5, txNum, seen);
         else if (!this.histHas(p1Start[i]!, p1End[i]!, v, 5) && !this.histHas(tailStart, hist.count, v, 5)) this.pushHistory(v, 5, txNum);
-        sb[so + 21] = T.scriptUtxo;
-        copyBytes(v, 5, sb, so + 22, HASHX_LEN);
-        copyBytes(v, 0, sb, so + 33, 5);
-        copyBytes(sb, so + 17, sb, so + 38, 4);
-        if (keepUndo) {
-          const u = Buffer.allocUnsafe(44);
-          sb.copy(u, 0, so + 1, so + 21);
-          v.copy(u, 20);
-          undoSpent.push(u);
-        }
+        this.spendDbRow(sid, v, keepUndo ? undoSpent : null);
       }
     }
 
@@ -234,6 +276,22 @@ export class Writer implements IndexWriter {
     this.blocks.push({ height, header: Buffer.from(block.header), txCount: txCountAfter, undo });
     this.counts.push(txCountAfter);
     this.current = { ...this.current, height, tipHash: Buffer.from(block.hash), txCount: txCountAfter };
+  }
+
+  /** Completes spend record `sid` (its o-key is set) from the outpoint row value `v` read from RocksDB. */
+  private spendDbRow(sid: number, v: Buffer, undoSpent: Buffer[] | null): void {
+    const sb = this.spends.buf(sid);
+    const so = this.spends.off(sid);
+    sb[so + 21] = T.scriptUtxo;
+    copyBytes(v, 5, sb, so + 22, HASHX_LEN);
+    copyBytes(v, 0, sb, so + 33, 5);
+    copyBytes(sb, so + 17, sb, so + 38, 4);
+    if (undoSpent !== null) {
+      const u = Buffer.allocUnsafe(44);
+      sb.copy(u, 0, so + 1, so + 21);
+      v.copy(u, 20);
+      undoSpent.push(u);
+    }
   }
 
   private addTx(txids: Buffer, at: number, txNum: number): void {
@@ -383,6 +441,7 @@ export class Writer implements IndexWriter {
   async undoBlock(): Promise<void> {
     if (this.gate) await this.gate;
     this.enter();
+    this.prefetched = [];
     try {
       await this.commit();
       try {

@@ -85,12 +85,6 @@ export class BlockFetcher {
     return this.queued + this.reserved;
   }
 
-  /** True when next() can answer without waiting for the daemon (a block or an error has landed). */
-  get ready(): boolean {
-    const head = this.batches[0];
-    return head !== undefined && (head.blocks !== undefined || head.error !== undefined);
-  }
-
   /** The next block in height order, or null once `to` has been handed out. Rethrows fetch errors. */
   async next(): Promise<RawBlockAt | null> {
     for (;;) {

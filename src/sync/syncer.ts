@@ -14,8 +14,8 @@ import { SyncEvents, type SyncTip } from './events.js';
 import { memoryPlan } from './budget.js';
 import { BlockFetcher, defaultFetchTuning } from './fetcher.js';
 import { findForkPoint } from './fork.js';
-import { PreparePool, defaultPrepareThreads } from './prepare-pool.js';
-import { PreparedBlockStream } from './prepared-stream.js';
+import { InlineBlockStream, type BlockStream } from './block-stream.js';
+import { FetchWorker } from './worker-blocks.js';
 import { ProgressReporter } from './progress.js';
 import { TipWatcher } from './tip-watcher.js';
 
@@ -25,8 +25,12 @@ const YIELD_MS = 5;
 /** Smaller windows (a tiny CACHE_MB) are flushed and awaited: there is little write to overlap. */
 const MIN_BEHIND_BYTES = 8 * MB;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-/** Shorter catch-ups (following the tip) prepare on the main thread: a worker round trip gains nothing. */
-const POOL_MIN_BLOCKS = 16;
+/** Shorter catch-ups (following the tip) fetch on the main thread: a worker round trip gains nothing. */
+const WORKER_MIN_BLOCKS = 16;
+/** Prepared blocks the fetch worker may queue ahead of the apply loop (they are ~1/5 of raw size). */
+const WORKER_AHEAD_BYTES = 64 * MB;
+/** Blocks ahead whose spent outputs are read from RocksDB while the current one is applied. */
+const PREFETCH_BLOCKS = 2;
 
 export interface SyncerOptions {
   readonly daemon: Daemon;
@@ -45,8 +49,11 @@ export interface SyncerOptions {
   /** Prefetch tuning; defaults derive from cacheMb. */
   readonly fetch?: { readonly inFlight?: number; readonly maxQueueBytes?: number; readonly maxBatchBlocks?: number };
   readonly progressIntervalMs?: number;
-  /** Worker threads preparing blocks during catch-up (default: cores - 1, 1 to 4); 0 prepares on the main thread. */
-  readonly prepareThreads?: number;
+  /**
+   * Fetch and prepare blocks on a worker thread during catch-up (default true), so the main
+   * thread only applies them. Needs a daemon with workerSpec() (DaemonPool has it).
+   */
+  readonly fetchWorker?: boolean;
 }
 
 /** Where catch-up time went, for the benchmark and progress diagnostics. */
@@ -81,8 +88,8 @@ export class Syncer {
   private readonly maxQueueBytes: number;
   private readonly maxBatchBlocks: number | undefined;
   private readonly flushShare: number;
-  private readonly prepareThreads: number;
-  private pool: PreparePool | null = null;
+  private readonly useWorker: boolean;
+  private worker: FetchWorker | null = null;
   private stopping = false;
   private caughtUp = false;
   private progressStarted = false;
@@ -107,7 +114,7 @@ export class Syncer {
     this.inFlight = opts.fetch?.inFlight ?? tuning.inFlight;
     this.maxQueueBytes = opts.fetch?.maxQueueBytes ?? tuning.maxQueueBytes;
     this.maxBatchBlocks = opts.fetch?.maxBatchBlocks;
-    this.prepareThreads = opts.prepareThreads ?? defaultPrepareThreads();
+    this.useWorker = opts.fetchWorker ?? true;
   }
 
   /** The index tip including unflushed blocks. */
@@ -168,9 +175,9 @@ export class Syncer {
         }
       }
     } finally {
-      const pool = this.pool;
-      this.pool = null;
-      await pool?.close();
+      const worker = this.worker;
+      this.worker = null;
+      await worker?.close();
       // Keep what was applied; after a failure, a failing flush must not hide the first error.
       if (!failed) await this.flush();
       else await this.flush().catch((err) => this.log.error({ err }, 'flush after a failure failed too'));
@@ -224,17 +231,7 @@ export class Syncer {
     } else {
       this.progress.retarget(to);
     }
-    const fetcher = new BlockFetcher({
-      daemon: this.daemon,
-      from,
-      to,
-      inFlight: this.inFlight,
-      maxQueueBytes: this.maxQueueBytes,
-      maxBatchBlocks: this.maxBatchBlocks,
-    });
-    const usePool = this.prepareThreads > 0 && to - from + 1 >= POOL_MIN_BLOCKS;
-    if (usePool) this.pool ??= new PreparePool(this.prepareThreads);
-    const blocks = new PreparedBlockStream(fetcher, usePool ? this.pool : null, 32);
+    const blocks = this.openBlocks(from, to);
     let lastYield = performance.now();
     try {
       while (!this.stopping) {
@@ -254,6 +251,12 @@ export class Syncer {
           await this.rollBack();
           return;
         }
+        // RocksDB looks up what the next blocks spend while this one is applied.
+        for (let n = 0; n < PREFETCH_BLOCKS; n++) {
+          const upcoming = blocks.peekReady(n);
+          if (!upcoming) break;
+          this.writer.prefetch(upcoming);
+        }
         await this.writer.applyBlock(block, item.height, item.height > to - this.reorgLimit);
         const t2 = performance.now();
         this.stats.applyMs += t2 - t1;
@@ -272,6 +275,17 @@ export class Syncer {
       blocks.stop();
     }
     await this.flush();
+  }
+
+  /** Catch-up's block source: a worker fetching and preparing, or (short rounds) this thread. */
+  private openBlocks(from: number, to: number): BlockStream {
+    const tuning = { inFlight: this.inFlight, maxQueueBytes: this.maxQueueBytes, maxBatchBlocks: this.maxBatchBlocks };
+    const spec = this.daemon.workerSpec?.();
+    if (this.useWorker && spec && to - from + 1 >= WORKER_MIN_BLOCKS) {
+      this.worker ??= new FetchWorker();
+      return this.worker.open(spec, { from, to, ...tuning, maxAheadBytes: WORKER_AHEAD_BYTES });
+    }
+    return new InlineBlockStream(new BlockFetcher({ daemon: this.daemon, from, to, ...tuning }));
   }
 
   /**

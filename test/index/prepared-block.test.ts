@@ -8,7 +8,6 @@ import { DevnetNode } from '../../src/devnet/node.js';
 import { produceBlocks } from '../../src/devnet/scenario.js';
 import { buildFastChain } from '../../src/devnet/fastchain.js';
 import { OUTPUT_LEN, PREVOUT_LEN, prepareBlock, preparedPrevHash, viewPrepared, type PreparedBlock } from '../../src/index/prepared-block.js';
-import { PreparePool } from '../../src/sync/prepare-pool.js';
 
 /** What a prepared block must hold, derived independently through the object parser. */
 function expectMatches(p: PreparedBlock, b: Block): void {
@@ -84,25 +83,4 @@ test('malformed blocks are a RangeError, never a wrong answer', () => {
   hugeCount[80] = 0xfe; // a 4-byte count follows: far more txs than bytes
   assert.throws(() => prepareBlock(hugeCount), RangeError);
   assert.throws(() => viewPrepared(new ArrayBuffer(10), { txCount: 1, inputCount: 0, outputCount: 1, size: 100 }), RangeError);
-});
-
-test('the worker pool prepares blocks in parallel, identical to the main thread, and reports bad blocks', async () => {
-  const raws = await richChain();
-  const pool = new PreparePool(2);
-  try {
-    const copies = raws.map((r) => Buffer.from(r)); // transferred to the workers
-    const results = await Promise.all(copies.map((r) => pool.prepare(r)));
-    results.forEach((p, i) => assert.deepEqual(Buffer.from(p.buffer), Buffer.from(prepareBlock(raws[i]!).buffer), `block ${i}`));
-    // A whole block decoded on its own (not a pool slice) moved to the worker, not copied.
-    const owned = Buffer.from(raws.at(-1)!.toString('hex'), 'hex');
-    const done = pool.prepare(owned);
-    assert.equal(owned.length, 0, 'the raw block was transferred');
-    assert.equal((await done).txCount, parseBlock(raws.at(-1)!).txs.length);
-    await assert.rejects(pool.prepare(raws.at(-1)!.subarray(0, 500)), (err: Error) => err instanceof RangeError && /malformed block/.test(err.message));
-    // Still usable after a bad block.
-    assert.equal((await pool.prepare(Buffer.from(raws[1]!))).txCount, parseBlock(raws[1]!).txs.length);
-  } finally {
-    await pool.close();
-  }
-  await assert.rejects(pool.prepare(Buffer.from(raws[1]!)), /closed/);
 });
