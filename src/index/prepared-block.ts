@@ -6,6 +6,7 @@
 import { hash } from 'node:crypto';
 import { HEADER_SIZE } from '../chain/header.js';
 import { unspendable } from '../chain/scripthash.js';
+import { ONE_BLOCK_MAX, sha256Into } from '../chain/sha256-into.js';
 import { HASHX_LEN, OUTPOINT_KEY_LEN, OUTPOINT_TXID_LEN, T } from './keys.js';
 
 /** Per input: the outpoint key of what it spends, 'o' + prevTxid[0:16] + vout (BE). */
@@ -132,9 +133,12 @@ class Cursor {
   }
 }
 
-function sha256d(data: Uint8Array): Buffer {
-  return hash('sha256', hash('sha256', data, 'buffer'), 'buffer') as unknown as Buffer;
+/** out[at..at+32) = SHA-256d(data): node:crypto for the long first round, the 32-byte second in JS. */
+function sha256dInto(data: Uint8Array, out: Uint8Array, at: number): void {
+  sha256Into(hash('sha256', data, 'buffer') as unknown as Buffer, 0, 32, out, at);
 }
+
+const scriptHash = new Uint8Array(32);
 
 function growStarts(n: number): void {
   if (inStarts.length < n + 1) {
@@ -204,8 +208,12 @@ export function prepareBlock(raw: Buffer): PreparedBlock {
       const at = outputs.reserve(OUTPUT_LEN);
       const ob = outputs.buf;
       ob.writeUInt32BE(vout, at);
-      const sh = hash('sha256', raw.subarray(script, script + len), 'buffer') as unknown as Buffer;
-      sh.copy(ob, at + 4, 0, HASHX_LEN);
+      if (len <= ONE_BLOCK_MAX) {
+        sha256Into(raw, script, len, scriptHash, 0);
+        for (let k = 0; k < HASHX_LEN; k++) ob[at + 4 + k] = scriptHash[k]!;
+      } else {
+        (hash('sha256', raw.subarray(script, script + len), 'buffer') as unknown as Buffer).copy(ob, at + 4, 0, HASHX_LEN);
+      }
       for (let k = 0; k < 8; k++) ob[at + 15 + k] = raw[valueAt + 7 - k]!;
       nOut++;
     }
@@ -218,7 +226,6 @@ export function prepareBlock(raw: Buffer): PreparedBlock {
     }
     c.skip(4); // locktime
     const at = txids.reserve(32);
-    let txid: Buffer;
     if (segwit) {
       // The txid commits to the tx without marker, flag and witnesses.
       stripped.pos = 0;
@@ -226,11 +233,10 @@ export function prepareBlock(raw: Buffer): PreparedBlock {
       raw.copy(stripped.buf, s, start, start + 4);
       raw.copy(stripped.buf, s + 4, bodyStart, bodyEnd);
       raw.copy(stripped.buf, s + 4 + bodyEnd - bodyStart, c.p - 4, c.p);
-      txid = sha256d(stripped.buf.subarray(0, stripped.pos));
+      sha256dInto(stripped.buf.subarray(0, stripped.pos), txids.buf, at);
     } else {
-      txid = sha256d(raw.subarray(start, c.p));
+      sha256dInto(raw.subarray(start, c.p), txids.buf, at);
     }
-    txid.copy(txids.buf, at);
   }
   if (c.p !== raw.length) throw new RangeError(`${raw.length - c.p} trailing bytes after block`);
   inStarts[n] = nIn;
@@ -243,7 +249,7 @@ export function prepareBlock(raw: Buffer): PreparedBlock {
   new Uint32Array(buffer, at.inStart, n + 1).set(inStarts.subarray(0, n + 1));
   new Uint32Array(buffer, at.outStart, n + 1).set(outStarts.subarray(0, n + 1));
   raw.copy(out, at.header, 0, HEADER_SIZE);
-  sha256d(raw.subarray(0, HEADER_SIZE)).copy(out, at.blockHash);
+  sha256dInto(raw.subarray(0, HEADER_SIZE), out, at.blockHash);
   txids.buf.copy(out, at.txids, 0, txids.pos);
   prevouts.buf.copy(out, at.prevouts, 0, prevouts.pos);
   outputs.buf.copy(out, at.outputs, 0, outputs.pos);

@@ -21,6 +21,6 @@ export function memoryPlan(cacheMb: number): MemoryPlan {
     // Three write buffers of cacheMb/32 each (16 MB at least): one flush batch fills one anyway.
     indexCacheMb: Math.max(16, Math.floor(cacheMb / 8)),
     // With 0.25 the 2M benchmark peaked at 1.5-2.1 GB for CACHE_MB=1200; 0.18 peaks near 1.25 GB.
-    flushShare: 0.18,
+    flushShare: 0.13,
   };
 }

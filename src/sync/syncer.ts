@@ -28,7 +28,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 /** Shorter catch-ups (following the tip) fetch on the main thread: a worker round trip gains nothing. */
 const WORKER_MIN_BLOCKS = 16;
 /** Prepared blocks the fetch worker may queue ahead of the apply loop (they are ~1/5 of raw size). */
-const WORKER_AHEAD_BYTES = 64 * MB;
+const WORKER_AHEAD_BYTES = 16 * MB;
 /** Blocks ahead whose spent outputs are read from RocksDB while the current one is applied. */
 const PREFETCH_BLOCKS = 2;
 
