@@ -129,6 +129,14 @@ async function main(): Promise<void> {
         `syncer ${sync.cpuSeconds.toFixed(1)} s (all threads), devnet serving ${devnetSyncCpu.toFixed(1)} s, ` +
           `of ${(cpu.length * sync.seconds).toFixed(1)} s on ${cpu.length} cores`,
       ],
+      [
+        '  CPU by thread',
+        Object.entries(sync.cpuByThread)
+          .sort((a, b) => b[1] - a[1])
+          .filter(([, s]) => s >= 0.1)
+          .map(([name, s]) => `${name} ${s.toFixed(1)} s`)
+          .join(', ') || 'n/a',
+      ],
       ['sync tx/s', fmt(txPerSec)],
       ['sync blocks/s', fmt(sync.blocks / sync.seconds)],
       ['peak RSS (syncer)', `${fmt(sync.peakRss / MB)} MB`],

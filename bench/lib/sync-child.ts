@@ -1,6 +1,7 @@
 // Benchmark helper process: one clean sync into an empty index, measured in its own process so
 // that its peak RSS is the syncer's alone. Settings come from the environment; the result goes
 // to the parent over IPC.
+import { readdirSync, readFileSync } from 'node:fs';
 import { findCoin } from '../../src/config/coins.js';
 import { DaemonPool } from '../../src/daemon/pool.js';
 import { openIndex } from '../../src/index/index.js';
@@ -17,8 +18,42 @@ export interface SyncResult {
   readonly stats: SyncStats;
   /** CPU seconds of the whole sync process (all threads: main, workers, RocksDB, GC). */
   readonly cpuSeconds: number;
+  /** CPU seconds per thread name (Linux /proc), over the process's life; empty elsewhere. */
+  readonly cpuByThread: Record<string, number>;
   /** Memory when RSS peaked (sampled every 100 ms). */
   readonly atPeak: { pendingMb: number; heapMb: number; externalMb: number; memtablesMb: number };
+}
+
+/**
+ * CPU seconds per thread, sampled from /proc (Linux only) so that threads which end before the
+ * sync does (the fetch worker) are still counted. Summed by role at the end.
+ */
+class ThreadCpu {
+  private readonly seen = new Map<string, { name: string; seconds: number }>();
+
+  sample(): void {
+    try {
+      for (const tid of readdirSync('/proc/self/task')) {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        this.seen.set(tid, { name, seconds: (Number(fields[11]) + Number(fields[12])) / 100 }); // utime + stime
+      }
+    } catch {
+      // not Linux: no per-thread figures
+    }
+  }
+
+  byRole(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [tid, { name, seconds }] of this.seen) {
+      // Node names all its threads 'node': only the main thread (tid = pid) and RocksDB's own
+      // threads can be told apart.
+      const role = tid === String(process.pid) ? 'main' : /^rocksdb/.test(name) ? 'RocksDB compaction/flush' : 'fetch worker, GC helpers, libuv pool';
+      out[role] = (out[role] ?? 0) + seconds;
+    }
+    return out;
+  }
 }
 
 async function main(): Promise<void> {
@@ -36,7 +71,9 @@ async function main(): Promise<void> {
     const v = Number(await dbRef.getProperty('rocksdb.size-all-mem-tables').catch(() => NaN));
     if (Number.isFinite(v)) memtablesMb = Math.round(v / 2 ** 20);
   };
+  const threads = new ThreadCpu();
   const sampler = setInterval(() => {
+    threads.sample();
     const m = process.memoryUsage();
     if (env.BENCH_TRACE) console.error(`trace rss ${Math.round(m.rss / 2 ** 20)} pending ${Math.round((writerRef?.pendingBytes ?? 0) / 2 ** 20)} heap ${Math.round(m.heapUsed / 2 ** 20)} ext ${Math.round(m.external / 2 ** 20)} heapTotal ${Math.round(m.heapTotal / 2 ** 20)} ab ${Math.round(m.arrayBuffers / 2 ** 20)} memtables ${memtablesMb}`);
     void sampleMemtables();
@@ -69,12 +106,14 @@ async function main(): Promise<void> {
   await syncer.run();
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  threads.sample();
+  const cpuByThread = threads.byRole();
   const state = writer.state;
   await index.close();
   daemon.close();
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
-  const result: SyncResult = { type: 'result', seconds, blocks: state.height + 1, txs: state.txCount, peakRss, stats: syncer.stats, atPeak, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  const result: SyncResult = { type: 'result', seconds, blocks: state.height + 1, txs: state.txCount, peakRss, stats: syncer.stats, atPeak, cpuSeconds: (cpu.user + cpu.system) / 1e6, cpuByThread };
   process.send(result, () => process.exit(0));
 }
 

@@ -1,6 +1,6 @@
 // How CACHE_MB is shared during sync. Measured on the 2M-transaction benchmark (docs/benchmarks.md):
-// the syncer's RSS is about 600 MB of fixed cost (V8 heap with the garbage of parsed blocks and
-// JSON replies, block ArrayBuffers awaiting collection, RocksDB's memtables and table readers)
+// the syncer's RSS is about 700 MB of fixed cost (two V8 heaps, main and fetch worker, with their
+// garbage, ArrayBuffers awaiting collection, RocksDB's memtables and table readers)
 // plus about 3x the writer's pendingBytes at the peak of a flush (the records, the JS objects of
 // the batch being built, RocksDB's native copy of the batch and the memtable it lands in).
 const MB = 1024 * 1024;
@@ -20,7 +20,8 @@ export function memoryPlan(cacheMb: number): MemoryPlan {
     queueBytes: Math.min(64 * MB, Math.max(2 * MB, Math.floor((cacheMb * MB) / 16))),
     // Three write buffers of cacheMb/32 each (16 MB at least): one flush batch fills one anyway.
     indexCacheMb: Math.max(16, Math.floor(cacheMb / 8)),
-    // With 0.25 the 2M benchmark peaked at 1.5-2.1 GB for CACHE_MB=1200; 0.18 peaks near 1.25 GB.
-    flushShare: 0.13,
+    // With 0.25 the 2M benchmark peaked at 1.5-2.1 GB for CACHE_MB=1200, with 0.18 near 1.25 GB;
+    // the fetch worker's own heap took 0.18 to 1.48-1.56 GB, and 0.13 to 1.38-1.58 GB.
+    flushShare: 0.11,
   };
 }
