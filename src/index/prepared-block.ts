@@ -138,7 +138,7 @@ function sha256dInto(data: Uint8Array, out: Uint8Array, at: number): void {
   sha256Into(hash('sha256', data, 'buffer') as unknown as Buffer, 0, 32, out, at);
 }
 
-const scriptHash = new Uint8Array(32);
+const scriptDigest = new Uint8Array(32);
 
 function growStarts(n: number): void {
   if (inStarts.length < n + 1) {
@@ -209,8 +209,8 @@ export function prepareBlock(raw: Buffer): PreparedBlock {
       const ob = outputs.buf;
       ob.writeUInt32BE(vout, at);
       if (len <= ONE_BLOCK_MAX) {
-        sha256Into(raw, script, len, scriptHash, 0);
-        for (let k = 0; k < HASHX_LEN; k++) ob[at + 4 + k] = scriptHash[k]!;
+        sha256Into(raw, script, len, scriptDigest, 0);
+        for (let k = 0; k < HASHX_LEN; k++) ob[at + 4 + k] = scriptDigest[k]!;
       } else {
         (hash('sha256', raw.subarray(script, script + len), 'buffer') as unknown as Buffer).copy(ob, at + 4, 0, HASHX_LEN);
       }
