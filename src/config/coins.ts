@@ -40,6 +40,11 @@ export interface CoinParams {
   readonly subsidyHalvingInterval: number;
   /** Regtest-style chains: minimum difficulty forever. */
   readonly powNoRetargeting: boolean;
+  /**
+   * Heights whose coinbase repeats an earlier coinbase's txid, which consensus allowed there (BIP30's
+   * exceptions: Bitcoin mainnet 91842 and 91880). Optional; default none.
+   */
+  readonly duplicateCoinbaseHeights: readonly number[];
   /** The file it came from, for messages. */
   readonly file: string;
 }
@@ -115,6 +120,11 @@ export function validateCoin(file: string, raw: unknown): CoinParams {
     reorgLimit: f('reorgLimit', int(1, 1_000_000)) as number,
     subsidyHalvingInterval: f('subsidyHalvingInterval', int(1, 100_000_000)) as number,
     powNoRetargeting: f('powNoRetargeting', bool) as boolean,
+    duplicateCoinbaseHeights:
+      o.duplicateCoinbaseHeights === undefined
+        ? []
+        : (f('duplicateCoinbaseHeights', (v) =>
+            Array.isArray(v) && v.every((h) => Number.isInteger(h) && h > 0) ? null : 'must be a list of block heights (positive integers)') as number[]),
     file,
   };
   return coin;

@@ -163,6 +163,7 @@ export class Writer implements IndexWriter {
     const p1End = new Uint32Array(txCount);
     // Txs with many inputs/outputs dedup their history rows through a Set (a scan would be quadratic).
     const bigTx = new Map<number, Set<string>>();
+    if (this.coin.duplicateCoinbaseHeights.includes(height)) await this.retireDuplicateCoinbase(block, keepUndo ? undoSpent : null);
     const at = this.prefetched.findIndex((p) => p.block === block);
     const pre = at >= 0 ? this.prefetched[at]! : null;
     if (at >= 0) this.prefetched.splice(0, at + 1);
@@ -189,17 +190,9 @@ export class Writer implements IndexWriter {
           // Created in an earlier unflushed block: undo must put it back on disk.
           if (keepUndo && rid < blockUtxoStart) undoSpent.push(Buffer.from(rb.subarray(ro + 1, ro + 45)));
         } else if (fid >= 0) {
-          // Being written by the in-flight flush: on disk once that lands, so spend it like a DB row.
           const fl = this.inflight!;
-          const rb = fl.utxos.buf(fid);
-          const ro = fl.utxos.off(fid);
-          this.addHistory(start, hist.count, rb, ro + 26, txNum, seen);
-          const sid = this.spends.push();
-          const sb = this.spends.buf(sid);
-          const so = this.spends.off(sid);
-          copyBytes(rb, ro, sb, so, 21);
-          copyBytes(rb, ro + 45, sb, so + 21, 21);
-          if (keepUndo) undoSpent.push(Buffer.from(rb.subarray(ro + 1, ro + 45)));
+          this.addHistory(start, hist.count, fl.utxos.buf(fid), fl.utxos.off(fid) + 26, txNum, seen);
+          this.spendInflight(fid, keepUndo ? undoSpent : null);
         } else {
           const sid = this.spends.push();
           copyBytes(prevouts, ko, this.spends.buf(sid), this.spends.off(sid), 21);
@@ -276,6 +269,51 @@ export class Writer implements IndexWriter {
     this.blocks.push({ height, header: Buffer.from(block.header), txCount: txCountAfter, undo });
     this.counts.push(txCountAfter);
     this.current = { ...this.current, height, tipHash: Buffer.from(block.hash), txCount: txCountAfter };
+  }
+
+  /**
+   * BIP30's two exceptions (Bitcoin heights 91842 and 91880): a coinbase that repeats an earlier
+   * coinbase's txid replaces that coinbase's unspent outputs, in bitcoind's UTXO set as here, so
+   * the old ones can never be spent. They leave the UTXO tables like spent outputs, with no
+   * history row (nothing spent them), and undo puts them back.
+   */
+  private async retireDuplicateCoinbase(block: PreparedBlock, undoSpent: Buffer[] | null): Promise<void> {
+    const key = Buffer.allocUnsafe(PREVOUT_LEN);
+    key[0] = T.outpoint;
+    copyBytes(block.txids, 0, key, 1, OUTPOINT_TXID_LEN);
+    for (let k = block.outStart[0]!; k < block.outStart[1]!; k++) {
+      copyBytes(block.outputs, k * OUTPUT_LEN, key, 17, 4);
+      const rid = this.cache.take(key, 1);
+      if (rid >= 0) {
+        // From an earlier block of this window: it never reaches the disk.
+        if (undoSpent) undoSpent.push(Buffer.from(this.utxos.buf(rid).subarray(this.utxos.off(rid) + 1, this.utxos.off(rid) + 45)));
+        continue;
+      }
+      const fid = this.inflight !== null ? this.inflight.cache.take(key, 1) : -1;
+      if (fid >= 0) {
+        this.spendInflight(fid, undoSpent);
+        continue;
+      }
+      const v = await this.db.get(key);
+      if (v !== null && v.length === OUTPOINT_VALUE_LEN) {
+        const sid = this.spends.push();
+        copyBytes(key, 0, this.spends.buf(sid), this.spends.off(sid), PREVOUT_LEN);
+        this.spendDbRow(sid, v, undoSpent);
+      }
+    }
+  }
+
+  /** Spends in-flight window record `fid`: it is on disk once that write lands, so delete it like a DB row. */
+  private spendInflight(fid: number, undoSpent: Buffer[] | null): void {
+    const fl = this.inflight!;
+    const rb = fl.utxos.buf(fid);
+    const ro = fl.utxos.off(fid);
+    const sid = this.spends.push();
+    const sb = this.spends.buf(sid);
+    const so = this.spends.off(sid);
+    copyBytes(rb, ro, sb, so, 21);
+    copyBytes(rb, ro + 45, sb, so + 21, 21);
+    if (undoSpent) undoSpent.push(Buffer.from(rb.subarray(ro + 1, ro + 45)));
   }
 
   /** Completes spend record `sid` (its o-key is set) from the outpoint row value `v` read from RocksDB. */
