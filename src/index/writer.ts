@@ -13,6 +13,7 @@ import { emitWindow } from './flush-batch.js';
 import { HIST_REC, SPEND_REC, TX_REC, UTXO_REC, putUInt40, type PendingBlock, type Window } from './records.js';
 import { OutpointTable } from './outpoint-table.js';
 import { OUTPUT_LEN, PREVOUT_LEN, preparedPrevHash, type PreparedBlock } from './prepared-block.js';
+import { PrevoutReads } from './prevout-reads.js';
 import { TxidTail } from './txid-chunks.js';
 import { TxCounts } from './tx-counts.js';
 import { encodeState } from './state.js';
@@ -20,15 +21,6 @@ import { applyUndo, buildUndo, lowestUndoHeight } from './undo.js';
 import {
   HASHX_LEN, OUTPOINT_TXID_LEN, OUTPOINT_VALUE_LEN, STATE_KEY, T, TXID_INDEX_LEN, heightKey,
 } from './keys.js';
-
-interface Prefetch {
-  readonly block: PreparedBlock;
-  /** Per input of the block: its index in `values`, or -1 if it was in memory (not read). */
-  readonly slot: Int32Array;
-  readonly values: Promise<Array<Buffer | null>>;
-}
-
-const MAX_PREFETCHED = 4;
 
 /** Transient JS objects per RocksDB row during flush (two Buffer views and an op object). */
 const FLUSH_ROW_BYTES = 200;
@@ -47,8 +39,8 @@ export class Writer implements IndexWriter {
   private inflight: Window | null = null;
   private spare: Window | null = null;
   private undoBytes = 0;
-  /** DB reads started by prefetch() for blocks not applied yet (oldest first, at most MAX_PREFETCHED). */
-  private prefetched: Prefetch[] = [];
+  /** DB reads started by prefetch() for blocks not applied yet. */
+  private readonly reads: PrevoutReads;
   private dbUndoFloor: number | null;
   private busy = false;
   private gate: Promise<void> | null = null;
@@ -68,6 +60,7 @@ export class Writer implements IndexWriter {
     this.current = state;
     this.flushedState = state;
     this.dbUndoFloor = undoFloor;
+    this.reads = new PrevoutReads(db);
   }
 
   get state(): IndexState {
@@ -97,30 +90,11 @@ export class Writer implements IndexWriter {
   /**
    * Starts reading the outputs `block` spends that are not in memory now, so that RocksDB looks
    * them up while the block before it is applied. Optional: applyBlock(block) uses the results if
-   * they are for it and reads whatever is missing itself. A row read now cannot be gone by then:
-   * only an earlier spend could delete it, and the same output is not spent twice in a chain.
+   * they are for it and reads whatever is missing itself (see prevout-reads.ts).
    */
   prefetch(block: PreparedBlock): void {
-    if (this.failure || this.prefetched.some((p) => p.block === block)) return;
-    const { inputCount, prevouts } = block;
-    const slot = new Int32Array(inputCount).fill(-1);
-    const keys: Buffer[] = [];
-    for (let k = 0; k < inputCount; k++) {
-      const ko = k * PREVOUT_LEN;
-      if (this.cache.has(prevouts, ko + 1) || (this.inflight !== null && this.inflight.cache.has(prevouts, ko + 1))) continue;
-      slot[k] = keys.length;
-      keys.push(prevouts.subarray(ko, ko + PREVOUT_LEN));
-    }
-    if (keys.length === 0) return;
-    // Never a batch of capacity 0: rocksdb-native reuses freed batches with their old capacity, and
-    // one of 0 can never grow (its get() then loops forever).
-    const rb = this.db.read({ capacity: keys.length, autoDestroy: true });
-    const pending = keys.map((key) => rb.get(key));
-    rb.tryFlush();
-    const values = Promise.all(pending);
-    values.catch(() => undefined); // a failed read is retried by applyBlock's own lookups
-    this.prefetched.push({ block, slot, values });
-    if (this.prefetched.length > MAX_PREFETCHED) this.prefetched.shift();
+    if (this.failure) return;
+    this.reads.start(block, (key, off) => this.cache.has(key, off) || (this.inflight !== null && this.inflight.cache.has(key, off)));
   }
 
   async applyBlock(block: PreparedBlock, height: number, keepUndo: boolean): Promise<void> {
@@ -164,11 +138,7 @@ export class Writer implements IndexWriter {
     // Txs with many inputs/outputs dedup their history rows through a Set (a scan would be quadratic).
     const bigTx = new Map<number, Set<string>>();
     if (this.coin.duplicateCoinbaseHeights.includes(height)) await this.retireDuplicateCoinbase(block, keepUndo ? undoSpent : null);
-    const at = this.prefetched.findIndex((p) => p.block === block);
-    const pre = at >= 0 ? this.prefetched[at]! : null;
-    if (at >= 0) this.prefetched.splice(0, at + 1);
-    const preValues = pre ? await pre.values.catch(() => null) : null;
-    const slot = pre?.slot;
+    const pre = await this.reads.take(block);
 
     for (let i = 0; i < txCount; i++) {
       const txNum = first + i;
@@ -196,7 +166,7 @@ export class Writer implements IndexWriter {
         } else {
           const sid = this.spends.push();
           copyBytes(prevouts, ko, this.spends.buf(sid), this.spends.off(sid), 21);
-          const v = preValues !== null && slot![k]! >= 0 ? preValues[slot![k]!]! : null;
+          const v = pre !== null && pre.slot[k]! >= 0 ? pre.values[pre.slot[k]!]! : null;
           if (v !== null && v.length === OUTPOINT_VALUE_LEN) {
             this.addHistory(start, hist.count, v, 5, txNum, seen);
             this.spendDbRow(sid, v, keepUndo ? undoSpent : null);
@@ -479,7 +449,7 @@ export class Writer implements IndexWriter {
   async undoBlock(): Promise<void> {
     if (this.gate) await this.gate;
     this.enter();
-    this.prefetched = [];
+    this.reads.clear();
     try {
       await this.commit();
       try {
