@@ -90,6 +90,8 @@ export class Syncer {
   private readonly flushShare: number;
   private readonly useWorker: boolean;
   private worker: FetchWorker | null = null;
+  /** The catch-up round's block source, so that stop() can end a wait for the daemon. */
+  private blocks: BlockStream | null = null;
   private stopping = false;
   private caughtUp = false;
   private progressStarted = false;
@@ -136,6 +138,8 @@ export class Syncer {
   stop(): void {
     this.stopping = true;
     this.watcher.stop();
+    // A round waiting on an unreachable daemon (the fetch worker keeps retrying) ends now.
+    this.blocks?.stop();
     if (this.sleepTimer) {
       clearTimeout(this.sleepTimer.timer);
       this.sleepTimer.resolve();
@@ -232,6 +236,7 @@ export class Syncer {
       this.progress.retarget(to);
     }
     const blocks = this.openBlocks(from, to);
+    this.blocks = blocks;
     let lastYield = performance.now();
     try {
       while (!this.stopping) {
@@ -273,6 +278,7 @@ export class Syncer {
       }
     } finally {
       blocks.stop();
+      this.blocks = null;
     }
     await this.flush();
   }

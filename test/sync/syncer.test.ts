@@ -12,7 +12,7 @@ import { SyncFatalError } from '../../src/sync/errors.js';
 import type { SyncTip } from '../../src/sync/events.js';
 import { subscribeHashblock, type BlockAnnouncements } from '../../src/sync/zmq-blocks.js';
 import { silentLogger } from '../../src/log.js';
-import { startRegtest, type Regtest } from '../helpers/regtest.js';
+import { freePorts, startRegtest, type Regtest } from '../helpers/regtest.js';
 import { fetchChain, modelChain } from './chain-model.js';
 import { assertIndexMatchesChain, syncToTip, TempDirs } from './helpers.js';
 
@@ -121,6 +121,38 @@ describe('syncer', () => {
       polling.stop();
       await pollRun;
       daemon.close();
+      await index.close();
+    }
+  });
+
+  test('stop() ends a catch-up whose fetch worker is waiting for an unreachable daemon', async () => {
+    // The main thread talks to the live daemon; the worker is handed a daemon that never answers
+    // (and retries forever), so the round can only end through stop().
+    const [port] = await freePorts(1);
+    const pool = new DaemonPool([r.endpoint]);
+    const dead = new DaemonPool([{ url: `http://127.0.0.1:${port}`, user: 'u', password: 'p' }]);
+    const daemon = new Proxy(pool, {
+      get(target, prop) {
+        if (prop === 'workerSpec') return () => dead.workerSpec();
+        const v = Reflect.get(target, prop) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const index = await openIndex(dirs.make(), { coin });
+    try {
+      const syncer = new Syncer({ daemon, reader: index.reader, writer: index.writer!, coin, reorgLimit: coin.reorgLimit, cacheMb: 64, pollMs: 100, follow: false });
+      const running = syncer.run();
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the worker is retrying by now
+      syncer.stop();
+      let guard: NodeJS.Timeout | undefined;
+      await Promise.race([
+        running,
+        new Promise((_, reject) => (guard = setTimeout(() => reject(new Error('run() did not return after stop()')), 20_000))),
+      ]).finally(() => clearTimeout(guard));
+      assert.equal(syncer.tip.height, -1, 'no block came from the unreachable daemon');
+    } finally {
+      pool.close();
+      dead.close();
       await index.close();
     }
   });
