@@ -1,36 +1,45 @@
 // Turns one flush window's records into RocksDB write-batch operations. Within each table the rows
 // go in (approximately) key order: RocksDB inserts a batch into its memtable skiplist one key at a
 // time, and sorted keys make that ~3x cheaper than random ones (measured: 1M random 17-byte keys
-// 3.1-4.8 s, the same keys sorted 1.1-1.5 s), for a sort costing ~0.12 s per million rows.
+// 3.1-4.8 s, the same keys sorted 1.1-1.5 s). A counting sort on two key bytes gives that locality in
+// linear time (it replaced a full sort that cost ~1.3 s of the main thread per 1M-tx sync).
 import type { WriteBatch } from 'rocksdb-native';
 import type { RecordArena } from './arena.js';
 import { EMPTY, T, heightKey, writeUInt64BE } from './keys.js';
 import { HIST_REC, TX_REC, type Window } from './records.js';
 import type { TxidTail } from './txid-chunks.js';
 
-const ID_BITS = 2 ** 29;
+const BUCKETS = 1 << 16;
+const counts = new Int32Array(BUCKETS + 1);
 
 /**
- * Record ids ordered by the three key bytes after the table byte at `keyOff` (ties by id). Exact
- * order is not needed, only locality; 2^24 buckets is plenty for a flush's rows.
+ * Record ids ordered by the two key bytes after the table byte at `keyOff` (ties by id): a
+ * counting sort, linear in the rows. Exact order is not needed, only locality; keys are hashes, so
+ * 65536 buckets of a flush's rows are each a handful of neighbours.
  */
-export function keyOrder(arena: RecordArena, keyOff: number, ids: ArrayLike<number> | null): Float64Array {
+export function keyOrder(arena: RecordArena, keyOff: number, ids: ArrayLike<number> | null): Int32Array {
   const n = ids ? ids.length : arena.count;
-  const order = new Float64Array(n);
+  const bucket = new Uint16Array(n);
+  counts.fill(0);
   for (let i = 0; i < n; i++) {
     const id = ids ? ids[i]! : i;
     const b = arena.buf(id);
     const o = arena.off(id) + keyOff + 1;
-    order[i] = ((b[o]! << 16) | (b[o + 1]! << 8) | b[o + 2]!) * ID_BITS + id;
+    const k = (b[o]! << 8) | b[o + 1]!;
+    bucket[i] = k;
+    counts[k + 1]!++;
   }
-  return order.sort();
+  for (let k = 0; k < BUCKETS; k++) counts[k + 1]! += counts[k]!;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[counts[bucket[i]!]!++] = ids ? ids[i]! : i;
+  return order;
 }
 
 /** put(key = record[keyOff, keyOff+keyLen), value = record[valOff, valOff+valLen) or empty) for ids in key order. */
 export function putSorted(wb: WriteBatch, arena: RecordArena, ids: ArrayLike<number> | null, keyOff: number, keyLen: number, valOff: number, valLen: number): void {
   const order = keyOrder(arena, keyOff, ids);
   for (let i = 0; i < order.length; i++) {
-    const id = order[i]! % ID_BITS;
+    const id = order[i]!;
     const b = arena.buf(id);
     const o = arena.off(id);
     // Plain Uint8Array views are ~3x cheaper to create than Buffer.subarray; RocksDB takes either.
@@ -43,7 +52,7 @@ export function putSorted(wb: WriteBatch, arena: RecordArena, ids: ArrayLike<num
 export function deleteSorted(wb: WriteBatch, arena: RecordArena, keyOff: number, keyLen: number): void {
   const order = keyOrder(arena, keyOff, null);
   for (let i = 0; i < order.length; i++) {
-    const id = order[i]! % ID_BITS;
+    const id = order[i]!;
     const b = arena.buf(id);
     wb.tryDelete(new Uint8Array(b.buffer, b.byteOffset + arena.off(id) + keyOff, keyLen) as Buffer);
   }
