@@ -121,7 +121,7 @@ async function main(): Promise<void> {
       [
         '  of which',
         `waiting for blocks (fetch, prepare) ${(sync.stats.fetchWaitMs / 1000).toFixed(1)} s, apply ${(sync.stats.applyMs / 1000).toFixed(1)} s, ` +
-          `event loop (RPC replies) ${(sync.stats.eventLoopMs / 1000).toFixed(1)} s, ` +
+          `event loop ${(sync.stats.eventLoopMs / 1000).toFixed(1)} s, ` +
           `${sync.stats.flushes} flushes ${(sync.stats.flushMs / 1000).toFixed(1)} s`,
       ],
       [

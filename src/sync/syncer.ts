@@ -62,7 +62,10 @@ export interface SyncStats {
   fetchWaitMs: number;
   /** Applying prepared blocks to the writer (and preparing them, when no worker does). */
   applyMs: number;
-  /** Turns of the event loop between blocks: reading and JSON-parsing the daemon's replies, timers. */
+  /**
+   * Turns of the event loop between blocks: worker messages, RocksDB read results, timers (and the
+   * daemon's replies when fetching on this thread).
+   */
   eventLoopMs: number;
   flushMs: number;
   flushes: number;
