@@ -90,11 +90,13 @@ async function main(): Promise<void> {
         BENCH_RPC_USER: ready.rpcUser,
         BENCH_RPC_PASSWORD: ready.rpcPassword,
         BENCH_DB_DIR: dbDir,
+        // As the anode command and the Docker image run.
+        MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       // BENCH_PROFILE=dir writes a V8 CPU profile of the syncer there.
       // BENCH_NODE_ARGS adds V8/Node flags (e.g. --trace-gc) to the syncer's process.
-      // The young-generation size the anode command and the Docker image run with.
+      // The young-generation size the anode command and the Docker image run with (and, in env, their malloc arenas).
       execArgv: [
         '--max-semi-space-size=64',
         ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=64
 // The `anode` command: parses the command word, resolves settings once, and hands off.
 import * as bitcoin from 'bitcoinjs-lib';
 import { loadSettings, parseArgs, SettingsError, SETTINGS } from '../config/settings.js';

@@ -21,7 +21,8 @@ export function memoryPlan(cacheMb: number): MemoryPlan {
     // Three write buffers of cacheMb/32 each (16 MB at least): one flush batch fills one anyway.
     indexCacheMb: Math.max(16, Math.floor(cacheMb / 8)),
     // With 0.25 the 2M benchmark peaked at 1.5-2.1 GB for CACHE_MB=1200, with 0.18 near 1.25 GB;
-    // the fetch worker's own heap took 0.18 to 1.48-1.56 GB, and 0.13 to 1.38-1.58 GB.
+    // the fetch worker's own heap took 0.18 to 1.48-1.56 GB, 0.13 to 1.38-1.58 GB, and 0.11 to
+    // 1.36-1.53 GB; MALLOC_ARENA_MAX=2 (set by the anode command) then brought it to ~1.2 GB.
     flushShare: 0.11,
   };
 }

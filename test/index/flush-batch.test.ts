@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { RecordArena } from '../../src/index/arena.js';
 import { keyOrder } from '../../src/index/flush-batch.js';
 
-test('keyOrder is a permutation of the ids, ordered by the two key bytes after the table byte, ties by id', () => {
+test('keyOrder is a permutation of the ids, ordered by the four key bytes after the table byte, ties by id', () => {
   const arena = new RecordArena(17);
   for (let i = 0; i < 50_000; i++) {
     const id = arena.push();
@@ -12,9 +12,10 @@ test('keyOrder is a permutation of the ids, ordered by the two key bytes after t
     const o = arena.off(id);
     b[o] = 0x68;
     randomBytes(16).copy(b, o + 1);
-    if (i % 7 === 0) b[o + 1] = b[o + 2] = 0; // plenty of ties
+    if (i % 7 === 0) b[o + 1] = b[o + 2] = b[o + 3] = b[o + 4] = 0; // plenty of ties
+    if (i % 11 === 0) b[o + 1] = b[o + 2] = 7; // crowded buckets, ordered by the next two bytes
   }
-  const key = (id: number) => (arena.buf(id)[arena.off(id) + 1]! << 8) | arena.buf(id)[arena.off(id) + 2]!;
+  const key = (id: number) => arena.buf(id).readUInt32BE(arena.off(id) + 1);
   const check = (order: Int32Array, ids: readonly number[]) => {
     assert.deepEqual([...order].sort((a, b) => a - b), [...ids].sort((a, b) => a - b), 'a permutation');
     for (let i = 1; i < order.length; i++) {
