@@ -1,20 +1,8 @@
 // Layouts of the writer's unflushed records, and the window that holds them until RocksDB has
 // written them. Keys and values of RocksDB rows are byte ranges of these records.
 import type { RecordArena } from './arena.js';
-import { copyBytes } from './arena.js';
 import type { OutpointTable } from './outpoint-table.js';
 import type { TxidTail } from './txid-chunks.js';
-import { OUTPOINT_TXID_LEN, T } from './keys.js';
-
-/** 'o' + txid[0:16] + vout(BE) at out[off..off+21). */
-export function putOutpointKey(out: Buffer, off: number, txid: Buffer, vout: number): void {
-  out[off] = T.outpoint;
-  copyBytes(txid, 0, out, off + 1, OUTPOINT_TXID_LEN);
-  out[off + 17] = vout >>> 24;
-  out[off + 18] = (vout >>> 16) & 0xff;
-  out[off + 19] = (vout >>> 8) & 0xff;
-  out[off + 20] = vout & 0xff;
-}
 
 export function putUInt40(out: Buffer, off: number, v: number): void {
   const hi = Math.floor(v / 0x100000000);

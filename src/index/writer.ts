@@ -158,7 +158,7 @@ export class Writer implements IndexWriter {
           const ro = this.utxos.off(rid);
           this.addHistory(start, hist.count, rb, ro + 26, txNum, seen);
           // Created in an earlier unflushed block: undo must put it back on disk.
-          if (keepUndo && rid < blockUtxoStart) undoSpent.push(Buffer.from(rb.subarray(ro + 1, ro + 45)));
+          if (keepUndo && rid < blockUtxoStart) undoSpent.push(undoEntry(this.utxos, rid));
         } else if (fid >= 0) {
           const fl = this.inflight!;
           this.addHistory(start, hist.count, fl.utxos.buf(fid), fl.utxos.off(fid) + 26, txNum, seen);
@@ -256,7 +256,7 @@ export class Writer implements IndexWriter {
       const rid = this.cache.take(key, 1);
       if (rid >= 0) {
         // From an earlier block of this window: it never reaches the disk.
-        if (undoSpent) undoSpent.push(Buffer.from(this.utxos.buf(rid).subarray(this.utxos.off(rid) + 1, this.utxos.off(rid) + 45)));
+        if (undoSpent) undoSpent.push(undoEntry(this.utxos, rid));
         continue;
       }
       const fid = this.inflight !== null ? this.inflight.cache.take(key, 1) : -1;
@@ -283,7 +283,7 @@ export class Writer implements IndexWriter {
     const so = this.spends.off(sid);
     copyBytes(rb, ro, sb, so, 21);
     copyBytes(rb, ro + 45, sb, so + 21, 21);
-    if (undoSpent) undoSpent.push(Buffer.from(rb.subarray(ro + 1, ro + 45)));
+    if (undoSpent) undoSpent.push(undoEntry(fl.utxos, fid));
   }
 
   /** Completes spend record `sid` (its o-key is set) from the outpoint row value `v` read from RocksDB. */
@@ -484,6 +484,12 @@ export class Writer implements IndexWriter {
   get flushed(): IndexState {
     return this.flushedState;
   }
+}
+
+/** What undo needs to put an unspent output back: its outpoint key (no prefix) and value, from utxo record `id`. */
+function undoEntry(utxos: RecordArena, id: number): Buffer {
+  const o = utxos.off(id);
+  return Buffer.from(utxos.buf(id).subarray(o + 1, o + 45));
 }
 
 async function lowestUndoHeightFrom(db: RocksDB, from: number): Promise<number | null> {
