@@ -113,9 +113,11 @@ export class ZmqPublisher {
     }
   }
 
+  /** Resolves once the port is free again (close() alone releases it later, on ZMQ's I/O thread). */
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
+    await this.socket.unbind(this.url).catch(() => undefined);
     this.socket.close();
   }
 }
