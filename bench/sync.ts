@@ -139,6 +139,11 @@ async function main(): Promise<void> {
           .map(([name, s]) => `${name} ${s.toFixed(1)} s`)
           .join(', ') || 'n/a',
       ],
+      [
+        '  RocksDB rows per tx',
+        `${((sync.ops.puts + sync.ops.deletes) / sync.txs).toFixed(2)} written (puts ${(sync.ops.puts / sync.txs).toFixed(2)}, deletes ${(sync.ops.deletes / sync.txs).toFixed(2)}), ` +
+          `point reads ${(sync.ops.gets / sync.txs).toFixed(2)}`,
+      ],
       ['sync tx/s', fmt(txPerSec)],
       ['sync blocks/s', fmt(sync.blocks / sync.seconds)],
       ['peak RSS (syncer)', `${fmt(sync.peakRss / MB)} MB`],

@@ -22,6 +22,8 @@ export interface SyncResult {
   readonly cpuByThread: Record<string, number>;
   /** Memory when RSS peaked (sampled every 100 ms). */
   readonly atPeak: { pendingMb: number; heapMb: number; externalMb: number; memtablesMb: number };
+  /** RocksDB operations the sync issued: rows written (puts, deletes) and point reads. */
+  readonly ops: { puts: number; deletes: number; gets: number };
 }
 
 /**
@@ -109,11 +111,12 @@ async function main(): Promise<void> {
   threads.sample();
   const cpuByThread = threads.byRole();
   const state = writer.state;
+  const { puts, deletes, gets } = index.db.stats;
   await index.close();
   daemon.close();
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
-  const result: SyncResult = { type: 'result', seconds, blocks: state.height + 1, txs: state.txCount, peakRss, stats: syncer.stats, atPeak, cpuSeconds: (cpu.user + cpu.system) / 1e6, cpuByThread };
+  const result: SyncResult = { type: 'result', seconds, blocks: state.height + 1, txs: state.txCount, peakRss, stats: syncer.stats, atPeak, ops: { puts, deletes, gets }, cpuSeconds: (cpu.user + cpu.system) / 1e6, cpuByThread };
   process.send(result, () => process.exit(0));
 }
 

@@ -10,30 +10,10 @@ import {
   type BlockchainInfo,
   type Daemon,
   type DaemonEndpoint,
+  type DaemonPoolOptions,
+  type DaemonPoolSpec,
   type MempoolInfo,
 } from './types.js';
-
-export interface DaemonPoolOptions {
-  readonly logger?: Logger;
-  /** Per-request deadline. Default 30 s. */
-  readonly timeoutMs?: number;
-  /** First back-off delay once every daemon failed. Default 250 ms. */
-  readonly initialRetryDelayMs?: number;
-  /** Back-off cap. Default 4 s. */
-  readonly maxRetryDelayMs?: number;
-  /** Give up with DaemonUnavailableError after this long without an answer. Default: never. */
-  readonly retryForMs?: number;
-  /** Raw block hex fetched per HTTP request (getRawBlocks splits larger batches). Default 64 MiB. */
-  readonly maxBlockBatchBytes?: number;
-}
-
-/** Everything needed to build an equivalent pool elsewhere (a worker thread): plain data only. */
-export interface DaemonPoolSpec {
-  readonly endpoints: readonly DaemonEndpoint[];
-  readonly options: Omit<DaemonPoolOptions, 'logger'> & { readonly logLevel?: string };
-  /** The daemon in use when the spec was taken. */
-  readonly current: number;
-}
 
 export interface DaemonInfo {
   readonly index: number;

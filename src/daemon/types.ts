@@ -1,7 +1,7 @@
 // What the rest of Anode needs from bitcoind. Implemented by DaemonPool (daemon/pool.ts), which
 // fails over round-robin across the configured daemons. All hashes here are display-order hex,
 // exactly as bitcoind prints them; raw data is returned as Buffers.
-import type { DaemonPoolSpec } from './pool.js';
+import type { Logger } from '../log.js';
 
 export interface BlockchainInfo {
   readonly chain: string;
@@ -94,4 +94,26 @@ export interface DaemonEndpoint {
   readonly password?: string;
   /** bitcoind's .cookie file; read (and re-read after a 401) when no user/password is given. */
   readonly cookieFile?: string;
+}
+
+export interface DaemonPoolOptions {
+  readonly logger?: Logger;
+  /** Per-request deadline. Default 30 s. */
+  readonly timeoutMs?: number;
+  /** First back-off delay once every daemon failed. Default 250 ms. */
+  readonly initialRetryDelayMs?: number;
+  /** Back-off cap. Default 4 s. */
+  readonly maxRetryDelayMs?: number;
+  /** Give up with DaemonUnavailableError after this long without an answer. Default: never. */
+  readonly retryForMs?: number;
+  /** Raw block hex fetched per HTTP request (getRawBlocks splits larger batches). Default 64 MiB. */
+  readonly maxBlockBatchBytes?: number;
+}
+
+/** Everything needed to build an equivalent pool elsewhere (a worker thread): plain data only. */
+export interface DaemonPoolSpec {
+  readonly endpoints: readonly DaemonEndpoint[];
+  readonly options: Omit<DaemonPoolOptions, 'logger'> & { readonly logLevel?: string };
+  /** The daemon in use when the spec was taken. */
+  readonly current: number;
 }

@@ -134,8 +134,9 @@ export async function applyUndo(db: RocksDB, s: IndexState, counts: TxCounts): P
 }
 
 /** Lowest height with undo data on disk, or null. */
-export async function lowestUndoHeight(db: RocksDB): Promise<number | null> {
-  const e = await db.peek({ gte: Buffer.from([T.undo]), lt: Buffer.from([T.undo + 1]) });
+/** The lowest height with an undo record (at or above `from`), or null if none. */
+export async function lowestUndoHeight(db: RocksDB, from = 0): Promise<number | null> {
+  const e = await db.peek({ gte: heightKey(T.undo, Math.max(0, from)), lt: Buffer.from([T.undo + 1]) });
   return e ? e.key.readUInt32BE(1) : null;
 }
 

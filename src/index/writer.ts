@@ -10,7 +10,10 @@ import type { Logger } from '../log.js';
 import type { IndexState, IndexWriter } from './types.js';
 import { RecordArena, copyBytes } from './arena.js';
 import { emitWindow } from './flush-batch.js';
-import { HIST_REC, SPEND_REC, TX_REC, UTXO_REC, putUInt40, type PendingBlock, type Window } from './records.js';
+import {
+  HIST_REC, SPEND_REC, TX_REC, UTXO_REC, completeSpend, historyHas, pushHistory, pushSpendOf, pushTxRecord, pushUtxo, undoEntry,
+  undoEntryOfRow, type PendingBlock, type Window,
+} from './records.js';
 import { OutpointTable } from './outpoint-table.js';
 import { OUTPUT_LEN, PREVOUT_LEN, preparedPrevHash, type PreparedBlock } from './prepared-block.js';
 import { PrevoutReads } from './prevout-reads.js';
@@ -18,9 +21,7 @@ import { TxidTail } from './txid-chunks.js';
 import { TxCounts } from './tx-counts.js';
 import { encodeState } from './state.js';
 import { applyUndo, buildUndo, lowestUndoHeight } from './undo.js';
-import {
-  HASHX_LEN, OUTPOINT_TXID_LEN, OUTPOINT_VALUE_LEN, STATE_KEY, T, TXID_INDEX_LEN, heightKey,
-} from './keys.js';
+import { HASHX_LEN, OUTPOINT_TXID_LEN, OUTPOINT_VALUE_LEN, STATE_KEY, T, heightKey } from './keys.js';
 
 /** Transient JS objects per RocksDB row during flush (two Buffer views and an op object). */
 const FLUSH_ROW_BYTES = 200;
@@ -182,19 +183,7 @@ export class Writer implements IndexWriter {
         for (let k = outStart[i]!; k < to; k++) {
           const oo = k * OUTPUT_LEN;
           this.addHistory(start, hist.count, outputs, oo + 4, txNum, seen);
-          const rid = this.utxos.push();
-          const b = this.utxos.buf(rid);
-          const o = this.utxos.off(rid);
-          b[o] = T.outpoint;
-          copyBytes(txids, i * 32, b, o + 1, OUTPOINT_TXID_LEN);
-          copyBytes(outputs, oo, b, o + 17, 4); // vout
-          putUInt40(b, o + 21, txNum);
-          copyBytes(outputs, oo + 4, b, o + 26, HASHX_LEN + 8); // hashX, value
-          b[o + 45] = T.scriptUtxo;
-          copyBytes(outputs, oo + 4, b, o + 46, HASHX_LEN);
-          copyBytes(b, o + 21, b, o + 57, 5);
-          copyBytes(outputs, oo, b, o + 62, 4);
-          copyBytes(outputs, oo + 15, b, o + 66, 8);
+          const rid = pushUtxo(this.utxos, txids, i * 32, outputs, oo, txNum);
           cache.add(rid);
         }
       }
@@ -228,7 +217,7 @@ export class Writer implements IndexWriter {
         const txNum = first + i;
         const seen = bigTx.get(i);
         if (seen !== undefined) this.addHistory(0, 0, v, 5, txNum, seen);
-        else if (!this.histHas(p1Start[i]!, p1End[i]!, v, 5) && !this.histHas(tailStart, hist.count, v, 5)) this.pushHistory(v, 5, txNum);
+        else if (!historyHas(hist, p1Start[i]!, p1End[i]!, v, 5) && !historyHas(hist, tailStart, hist.count, v, 5)) pushHistory(hist, v, 5, txNum);
         this.spendDbRow(sid, v, keepUndo ? undoSpent : null);
       }
     }
@@ -276,39 +265,18 @@ export class Writer implements IndexWriter {
   /** Spends in-flight window record `fid`: it is on disk once that write lands, so delete it like a DB row. */
   private spendInflight(fid: number, undoSpent: Buffer[] | null): void {
     const fl = this.inflight!;
-    const rb = fl.utxos.buf(fid);
-    const ro = fl.utxos.off(fid);
-    const sid = this.spends.push();
-    const sb = this.spends.buf(sid);
-    const so = this.spends.off(sid);
-    copyBytes(rb, ro, sb, so, 21);
-    copyBytes(rb, ro + 45, sb, so + 21, 21);
+    pushSpendOf(this.spends, fl.utxos, fid);
     if (undoSpent) undoSpent.push(undoEntry(fl.utxos, fid));
   }
 
   /** Completes spend record `sid` (its o-key is set) from the outpoint row value `v` read from RocksDB. */
   private spendDbRow(sid: number, v: Buffer, undoSpent: Buffer[] | null): void {
-    const sb = this.spends.buf(sid);
-    const so = this.spends.off(sid);
-    sb[so + 21] = T.scriptUtxo;
-    copyBytes(v, 5, sb, so + 22, HASHX_LEN);
-    copyBytes(v, 0, sb, so + 33, 5);
-    copyBytes(sb, so + 17, sb, so + 38, 4);
-    if (undoSpent !== null) {
-      const u = Buffer.allocUnsafe(44);
-      sb.copy(u, 0, so + 1, so + 21);
-      v.copy(u, 20);
-      undoSpent.push(u);
-    }
+    completeSpend(this.spends, sid, v);
+    if (undoSpent !== null) undoSpent.push(undoEntryOfRow(this.spends, sid, v));
   }
 
   private addTx(txids: Buffer, at: number, txNum: number): void {
-    const id = this.txs.push();
-    const b = this.txs.buf(id);
-    const o = this.txs.off(id);
-    b[o] = T.txidIndex;
-    copyBytes(txids, at, b, o + 1, TXID_INDEX_LEN);
-    putUInt40(b, o + 9, txNum);
+    pushTxRecord(this.txs, txids, at, txNum);
     this.tail.append(txids, at);
   }
 
@@ -318,30 +286,10 @@ export class Writer implements IndexWriter {
       const k = hx.toString('latin1', off, off + HASHX_LEN);
       if (seen.has(k)) return;
       seen.add(k);
-      this.pushHistory(hx, off, txNum);
-    } else if (!this.histHas(from, to, hx, off)) {
-      this.pushHistory(hx, off, txNum);
+      pushHistory(this.hist, hx, off, txNum);
+    } else if (!historyHas(this.hist, from, to, hx, off)) {
+      pushHistory(this.hist, hx, off, txNum);
     }
-  }
-
-  private histHas(from: number, to: number, hx: Buffer, off: number): boolean {
-    for (let id = from; id < to; id++) {
-      const b = this.hist.buf(id);
-      const o = this.hist.off(id) + 1;
-      let k = 0;
-      while (k < HASHX_LEN && b[o + k] === hx[off + k]) k++;
-      if (k === HASHX_LEN) return true;
-    }
-    return false;
-  }
-
-  private pushHistory(hx: Buffer, off: number, txNum: number): void {
-    const id = this.hist.push();
-    const b = this.hist.buf(id);
-    const o = this.hist.off(id);
-    b[o] = T.history;
-    copyBytes(hx, off, b, o + 1, HASHX_LEN);
-    putUInt40(b, o + 12, txNum);
   }
 
   /**
@@ -473,7 +421,7 @@ export class Writer implements IndexWriter {
   async undoFloor(): Promise<number | null> {
     const cutoff = this.current.height - this.coin.reorgLimit + 1;
     let floor: number | null = this.dbUndoFloor !== null && this.dbUndoFloor >= cutoff ? this.dbUndoFloor : null;
-    if (this.dbUndoFloor !== null && this.dbUndoFloor < cutoff) floor = await lowestUndoHeightFrom(this.db, cutoff);
+    if (this.dbUndoFloor !== null && this.dbUndoFloor < cutoff) floor = await lowestUndoHeight(this.db, cutoff);
     for (const b of [...(this.inflight?.blocks ?? []), ...this.blocks]) {
       if (b.undo && b.height >= cutoff && (floor === null || b.height < floor)) floor = b.height;
     }
@@ -484,15 +432,4 @@ export class Writer implements IndexWriter {
   get flushed(): IndexState {
     return this.flushedState;
   }
-}
-
-/** What undo needs to put an unspent output back: its outpoint key (no prefix) and value, from utxo record `id`. */
-function undoEntry(utxos: RecordArena, id: number): Buffer {
-  const o = utxos.off(id);
-  return Buffer.from(utxos.buf(id).subarray(o + 1, o + 45));
-}
-
-async function lowestUndoHeightFrom(db: RocksDB, from: number): Promise<number | null> {
-  const e = await db.peek({ gte: heightKey(T.undo, Math.max(0, from)), lt: Buffer.from([T.undo + 1]) });
-  return e ? e.key.readUInt32BE(1) : null;
 }

@@ -2,7 +2,7 @@
 // prepares blocks; this side queues them in height order for the apply loop. One FetchWorker
 // lives as long as the syncer and serves one round (a WorkerBlockStream) at a time.
 import { Worker } from 'node:worker_threads';
-import type { DaemonPoolSpec } from '../daemon/pool.js';
+import type { DaemonPoolSpec } from '../daemon/types.js';
 import { DaemonRpcError, DaemonUnavailableError } from '../daemon/types.js';
 import { viewPrepared, type PreparedBlock, type PreparedDims } from '../index/prepared-block.js';
 import type { BlockStream, PreparedAt } from './block-stream.js';

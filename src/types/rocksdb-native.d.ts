@@ -58,6 +58,8 @@ declare module 'rocksdb-native' {
     readonly opened: boolean;
     readonly closed: boolean;
     readonly path: string;
+    /** Operations issued through this handle's batches since open. */
+    readonly stats: { readonly gets: number; readonly puts: number; readonly deletes: number; readonly readBatches: number; readonly writeBatches: number };
     ready(): Promise<void>;
     close(opts?: { force?: boolean }): Promise<void>;
     columnFamily(name: string | ColumnFamily): RocksDB;
