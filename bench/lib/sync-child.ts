@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     cacheMb,
     pollMs: 1000,
     follow: false,
+    fetchWorker: memoryPlan(cacheMb).fetchWorker,
     logger: env.BENCH_LOG ? logger('sync') : silentLogger(),
     progressIntervalMs: 5000,
   });

@@ -53,6 +53,7 @@ export async function runSync(settings: SyncSettings, opts: RunSyncOptions = {})
     coin: settings.coin,
     reorgLimit: settings.reorgLimit,
     cacheMb: settings.cacheMb,
+    fetchWorker: memoryPlan(settings.cacheMb).fetchWorker,
     pollMs: settings.daemonPollMs,
     follow: opts.follow ?? true,
     logger: log,
