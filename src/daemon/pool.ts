@@ -85,6 +85,10 @@ export class DaemonPool implements Daemon {
     return this.current();
   }
 
+  adopt(index: number): void {
+    if (Number.isInteger(index) && index >= 0 && index < this.clients.length) this.index = index;
+  }
+
   /** Stops retries and aborts requests in flight; pending calls reject with DaemonUnavailableError. */
   close(): void {
     if (this.closed) return;

@@ -48,6 +48,11 @@ export interface Daemon {
    * fetches there during catch-up); absent if this daemon cannot be rebuilt elsewhere.
    */
   workerSpec?(): DaemonPoolSpec;
+  /**
+   * A daemon built from workerSpec() failed over to daemon `index`: use it here too (that one
+   * logged why), rather than finding out on this side's next failed call.
+   */
+  adopt?(index: number): void;
 }
 
 /** The daemon answered, with a JSON-RPC error (bad parameter, unknown block, rejected tx, ...). */

@@ -64,7 +64,7 @@ async function run(m: StartFetch): Promise<void> {
       const b = prepareBlock(item.raw);
       s.outstanding += b.buffer.byteLength;
       const dims = { txCount: b.txCount, inputCount: b.inputCount, outputCount: b.outputCount, size: b.size };
-      post({ type: 'block', round: s.round, height: item.height, hash: item.hash, buffer: b.buffer, dims, held: fetcher.heldBytes }, [b.buffer]);
+      post({ type: 'block', round: s.round, height: item.height, hash: item.hash, buffer: b.buffer, dims, held: fetcher.heldBytes, daemon: s.daemon.current().index }, [b.buffer]);
     }
   } catch (err) {
     if (!s.stopped) post({ type: 'error', round: s.round, error: wire(err) });

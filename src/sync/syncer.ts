@@ -292,7 +292,7 @@ export class Syncer {
     const spec = this.daemon.workerSpec?.();
     if (this.useWorker && spec && to - from + 1 >= WORKER_MIN_BLOCKS) {
       this.worker ??= new FetchWorker();
-      return this.worker.open(spec, { from, to, ...tuning, maxAheadBytes: WORKER_AHEAD_BYTES });
+      return this.worker.open(spec, { from, to, ...tuning, maxAheadBytes: WORKER_AHEAD_BYTES }, (d) => this.daemon.adopt?.(d));
     }
     return new InlineBlockStream(new BlockFetcher({ daemon: this.daemon, from, to, ...tuning }));
   }

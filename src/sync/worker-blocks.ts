@@ -39,6 +39,8 @@ export type FromFetchWorker =
       readonly dims: PreparedDims;
       /** The worker's prefetch queue (raw bytes fetched or in flight) when it sent this block. */
       readonly held: number;
+      /** The daemon (index in the spec's endpoints) the worker's pool uses now. */
+      readonly daemon: number;
     }
   | { readonly type: 'end'; readonly round: number }
   | { readonly type: 'error'; readonly round: number; readonly error: WireError };
@@ -71,10 +73,13 @@ export class FetchWorker {
     this.worker.unref();
   }
 
-  /** Starts fetching `from`..`to` for a new round (ending the previous one). */
-  open(spec: DaemonPoolSpec, round: FetchRound): WorkerBlockStream {
+  /**
+   * Starts fetching `from`..`to` for a new round (ending the previous one). `onFailover` hears of
+   * the worker's pool moving to another daemon, so the pool the spec came from can follow.
+   */
+  open(spec: DaemonPoolSpec, round: FetchRound, onFailover?: (daemon: number) => void): WorkerBlockStream {
     this.current?.stop();
-    const stream = new WorkerBlockStream(this, ++this.round);
+    const stream = new WorkerBlockStream(this, ++this.round, spec.current, onFailover);
     this.current = stream;
     if (this.broken) {
       stream.receive({ type: 'error', round: stream.round, error: { name: 'Error', message: this.broken.message } });
@@ -122,6 +127,8 @@ export class WorkerBlockStream implements BlockStream {
   constructor(
     private readonly owner: FetchWorker,
     readonly round: number,
+    private daemon: number,
+    private readonly onFailover?: (daemon: number) => void,
   ) {}
 
   get heldBytes(): number {
@@ -134,6 +141,10 @@ export class WorkerBlockStream implements BlockStream {
       this.queue.push({ height: m.height, hash: m.hash, block: viewPrepared(m.buffer, m.dims) });
       this.queuedBytes += m.buffer.byteLength;
       this.workerHeld = m.held;
+      if (m.daemon !== this.daemon) {
+        this.daemon = m.daemon;
+        this.onFailover?.(m.daemon);
+      }
     } else if (m.type === 'end') {
       this.ended = true;
       this.owner.released(this);

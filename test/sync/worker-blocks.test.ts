@@ -73,3 +73,20 @@ test('a new round replaces a stopped one; the worker serves many rounds', async 
   for (let item = await second.next(); item; item = await second.next()) heights.push(item.height);
   assert.deepEqual(heights, Array.from({ length: 11 }, (_, i) => 100 + i));
 });
+
+test("the worker's failover reaches the pool its spec came from", async () => {
+  const [port] = await freePorts(1);
+  const twoDaemons = new DaemonPool([{ url: `http://127.0.0.1:${port}`, user: 'u', password: 'p' }, r.endpoint], { retryForMs: 5_000, initialRetryDelayMs: 20 });
+  assert.equal(twoDaemons.current().index, 0, 'starts on the unreachable daemon');
+  const moves: number[] = [];
+  const stream = worker.open(twoDaemons.workerSpec(), { from: 0, to: 20, ...tuning }, (d) => {
+    moves.push(d);
+    twoDaemons.adopt(d);
+  });
+  let n = 0;
+  for (let item = await stream.next(); item; item = await stream.next()) assert.equal(item.height, n++);
+  assert.equal(n, 21);
+  assert.deepEqual(moves, [1], 'told once, when the worker moved');
+  assert.equal(twoDaemons.current().index, 1, 'the main pool follows without a failed call of its own');
+  twoDaemons.close();
+});
