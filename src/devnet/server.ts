@@ -32,6 +32,8 @@ export interface DevnetServerOptions {
   cookieFile?: string;
   /** Answer -28 "Loading block index…" for this long after start. */
   warmupMs?: number;
+  /** Like bitcoind -prune=1 (manual pruning): getblockchaininfo says pruned; no block is pruned yet. */
+  prune?: boolean;
   log?: Logger;
 }
 
@@ -83,6 +85,7 @@ export class DevnetServer {
     const ctx: RpcContext = {
       node: opts.node,
       faults,
+      prune: opts.prune ?? false,
       startedAt: Math.floor(Date.now() / 1000),
       zmqNotifications: (): ZmqNotification[] => ZMQ_NOTIFIERS.map((type) => ({ type, address: zmq.url, hwm: ZMQ_DEFAULT_HWM })),
     };

@@ -191,8 +191,18 @@ export class Syncer {
     }
   }
 
-  /** A daemon on another network must never write into this index. */
+  /**
+   * A daemon on another network must never write into this index, and a pruned one cannot give
+   * every block: Anode indexes them all, and wallets may ask for any confirmed transaction.
+   */
   private async checkNetwork(): Promise<void> {
+    const info = await this.daemon.getBlockchainInfo();
+    if (info.pruned) {
+      throw new SyncFatalError(
+        'the daemon is pruned (bitcoind prune=...): Anode needs every block, to index the chain and to serve any confirmed ' +
+          'transaction to wallets. Run bitcoind without pruning (prune=0), as ElectrumX and Fulcrum need too.',
+      );
+    }
     const genesis = await this.daemon.getBlockHash(0);
     if (genesis !== this.coin.genesisHash) {
       throw new SyncFatalError(

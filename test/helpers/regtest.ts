@@ -44,6 +44,8 @@ export interface RegtestOptions {
   readonly blocks?: number;
   /** 'password': the endpoint carries user/password instead of the cookie file. Default 'cookie'. */
   readonly auth?: 'cookie' | 'password';
+  /** Start the node in manual pruning mode (bitcoind -prune=1, without -txindex). */
+  readonly prune?: boolean;
 }
 
 export const usingBitcoind: boolean = !!process.env.BITCOIND;
@@ -89,6 +91,7 @@ async function startDevnet(opts: RegtestOptions): Promise<DevnetRegtest> {
       node,
       cookieFile,
       log: silentLogger(),
+      prune: opts.prune ?? false,
       ...(opts.auth === 'password' ? { rpcUser: 'anode', rpcPassword: password } : {}),
     });
   } catch (e) {
@@ -144,7 +147,7 @@ async function startBitcoind(bin: string, opts: RegtestOptions): Promise<Regtest
   const args = [
     '-regtest',
     `-datadir=${datadir}`,
-    '-txindex=1',
+    ...(opts.prune ? ['-prune=1'] : ['-txindex=1']),
     '-server=1',
     `-rpcport=${rpcPort}`,
     '-rpcbind=127.0.0.1',

@@ -157,6 +157,26 @@ describe('syncer', () => {
     }
   });
 
+  test('a pruned daemon stops start-up with a clear message', async () => {
+    const pruned = await startRegtest({ blocks: 3, prune: true });
+    const daemon = new DaemonPool([pruned.endpoint]);
+    const index = await openIndex(dirs.make(), { coin });
+    try {
+      const syncer = new Syncer({ daemon, reader: index.reader, writer: index.writer!, coin, reorgLimit: 10, cacheMb: 16, pollMs: 100 });
+      await assert.rejects(syncer.run(), (err: Error) => {
+        assert.ok(err instanceof SyncFatalError);
+        assert.match(err.message, /pruned/);
+        assert.match(err.message, /prune=0/);
+        return true;
+      });
+      assert.equal(index.writer!.state.height, -1, 'nothing was indexed');
+    } finally {
+      daemon.close();
+      await index.close();
+      await pruned.stop();
+    }
+  });
+
   test('a daemon on another network stops start-up with a clear message', async () => {
     const testnet = findCoin('Bitcoin', 'testnet');
     const dir = dirs.make();

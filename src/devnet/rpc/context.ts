@@ -11,6 +11,8 @@ export interface ZmqNotification {
 export interface RpcContext {
   readonly node: DevnetNode;
   readonly faults: FaultInjector;
+  /** Started in manual pruning mode (bitcoind -prune=1). */
+  readonly prune: boolean;
   zmqNotifications(): ZmqNotification[];
   /** Unix seconds the server started (uptime). */
   readonly startedAt: number;

@@ -46,7 +46,7 @@ export const chainMethods: MethodSpec[] = [
     name: 'getblockchaininfo',
     args: [],
     summary: 'Returns an object containing various state info regarding blockchain processing.',
-    run({ node }) {
+    run({ node, prune }) {
       const tip = node.block(node.tipHash())!;
       return {
         chain: 'regtest',
@@ -60,7 +60,9 @@ export const chainMethods: MethodSpec[] = [
         initialblockdownload: tip.height === 0,
         chainwork: hex32(tip.chainwork),
         size_on_disk: sizeOnDisk(node),
-        pruned: false,
+        pruned: prune,
+        // Manual pruning (-prune=1) that has pruned nothing yet: every block is still stored.
+        ...(prune ? { pruneheight: 0, automatic_pruning: false } : {}),
         warnings: [],
       };
     },
