@@ -44,24 +44,24 @@ export interface PendingBlock {
   readonly undo: Buffer | null;
 }
 
+/** Adds a record `table | src[off, off+len) | txNum(5)`: the shape of txid-index and history keys. */
+function pushHashTxNum(arena: RecordArena, table: number, src: Buffer, off: number, len: number, txNum: number): void {
+  const id = arena.push();
+  const b = arena.buf(id);
+  const o = arena.off(id);
+  b[o] = table;
+  copyBytes(src, off, b, o + 1, len);
+  putUInt40(b, o + 1 + len, txNum);
+}
+
 /** Adds the txid-index record of tx `txNum` (txid at txids[at..]). */
 export function pushTxRecord(txs: RecordArena, txids: Buffer, at: number, txNum: number): void {
-  const id = txs.push();
-  const b = txs.buf(id);
-  const o = txs.off(id);
-  b[o] = T.txidIndex;
-  copyBytes(txids, at, b, o + 1, TXID_INDEX_LEN);
-  putUInt40(b, o + 9, txNum);
+  pushHashTxNum(txs, T.txidIndex, txids, at, TXID_INDEX_LEN, txNum);
 }
 
 /** Adds the history record (hashX at hx[off..], txNum). */
 export function pushHistory(hist: RecordArena, hx: Buffer, off: number, txNum: number): void {
-  const id = hist.push();
-  const b = hist.buf(id);
-  const o = hist.off(id);
-  b[o] = T.history;
-  copyBytes(hx, off, b, o + 1, HASHX_LEN);
-  putUInt40(b, o + 12, txNum);
+  pushHashTxNum(hist, T.history, hx, off, HASHX_LEN, txNum);
 }
 
 /** Whether history records [from, to) hold the hashX at hx[off..]. */

@@ -133,7 +133,6 @@ export async function applyUndo(db: RocksDB, s: IndexState, counts: TxCounts): P
   }
 }
 
-/** Lowest height with undo data on disk, or null. */
 /** The lowest height with an undo record (at or above `from`), or null if none. */
 export async function lowestUndoHeight(db: RocksDB, from = 0): Promise<number | null> {
   const e = await db.peek({ gte: heightKey(T.undo, Math.max(0, from)), lt: Buffer.from([T.undo + 1]) });
