@@ -128,7 +128,10 @@ async function main(): Promise<void> {
   const mainCpu = cpu1.main - cpu0.main;
   const allCpu = cpu1.all - cpu0.all;
   console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GB RAM, node ${process.version}`);
-  console.log(`rows: ${rows.toLocaleString('en-US')} (${TXS.toLocaleString('en-US')} txs x ${(PUTS + DELETES).toFixed(2)}: puts ${PUTS}, deletes ${DELETES}), batches of ${BATCH_TXS.toLocaleString('en-US')} txs`);
+  console.log(
+    `rows: ${rows.toLocaleString('en-US')} for ${TXS.toLocaleString('en-US')} txs (asked ${(PUTS + DELETES).toFixed(2)} per tx: puts ${PUTS}, deletes ${DELETES}; ` +
+      `written ${(rows / TXS).toFixed(2)}, the first batch having nothing to delete), batches of ${BATCH_TXS.toLocaleString('en-US')} txs`,
+  );
   console.log(`wall ${writeSeconds.toFixed(1)} s writing (${(rows / writeSeconds / 1e6).toFixed(2)}M rows/s), waiting on RocksDB ${(waited / 1000).toFixed(1)} s`);
   console.log(`main thread: building batches and the binding's call ${(building / 1000).toFixed(1)} s = ${perRow(building / 1000)} us/row; main-thread CPU ${mainCpu.toFixed(1)} s (random keys and GC included)`);
   console.log(`CPU, all threads, compaction to the end: ${allCpu.toFixed(1)} s = ${perRow(allCpu)} us/row = ${perTx(allCpu)} us/tx`);
