@@ -30,9 +30,10 @@ export async function runSync(settings: SyncSettings, opts: RunSyncOptions = {})
   const log = logger('sync');
   const daemon = new DaemonPool(settings.daemons, { logger: logger('daemon'), timeoutMs: settings.daemonTimeoutMs });
   let announcements: BlockAnnouncements | null = null;
+  const plan = memoryPlan(settings.cacheMb);
   const index = await openIndex(settings.dbDirectory, {
     coin: settings.coin,
-    cacheMb: memoryPlan(settings.cacheMb).indexCacheMb,
+    cacheMb: plan.indexCacheMb,
     logger: logger('index'),
   });
   let signals = 0;
@@ -53,7 +54,7 @@ export async function runSync(settings: SyncSettings, opts: RunSyncOptions = {})
     coin: settings.coin,
     reorgLimit: settings.reorgLimit,
     cacheMb: settings.cacheMb,
-    fetchWorker: memoryPlan(settings.cacheMb).fetchWorker,
+    fetchWorker: plan.fetchWorker,
     pollMs: settings.daemonPollMs,
     follow: opts.follow ?? true,
     logger: log,
