@@ -9,17 +9,19 @@ import { join } from 'node:path';
 import RocksDB from 'rocksdb-native';
 import type { CoinParams } from '../config/coins.js';
 import { silentLogger, type Logger } from '../log.js';
-import type { IndexReader, IndexState, IndexWriter } from './types.js';
+import type { IndexCommit, IndexReader, IndexState, IndexView, IndexWriter } from './types.js';
 import { STATE_KEY, T, readUInt64BE, tableRange } from './keys.js';
 import { IndexMismatchError, checkState, decodeState, emptyState } from './state.js';
 import { TxCounts } from './tx-counts.js';
 import { Reader } from './reader.js';
+import { SnapshotView } from './view.js';
 import { Writer } from './writer.js';
 import { lowestUndoHeight } from './undo.js';
 import { TxidTail } from './txid-chunks.js';
 import { combineDigest, dumpTables, type TableDump } from './digest.js';
 
 export { IndexMismatchError } from './state.js';
+export { scriptKeyOf } from './reader.js';
 export { NoUndoError } from './undo.js';
 export type { TableDump } from './digest.js';
 
@@ -40,6 +42,16 @@ export interface AnodeIndex {
   readonly state: IndexState;
   readonly dir: string;
   readonly readOnly: boolean;
+  /**
+   * A consistent view of the durable state (one RocksDB snapshot), held once for the caller:
+   * release() it when done.
+   */
+  openView(): IndexView;
+  /**
+   * Calls `listener` synchronously after each flush or undo, before the writer's promise settles:
+   * a view opened inside the listener shows exactly that commit. Returns the unsubscribe function.
+   */
+  onCommit(listener: (commit: IndexCommit) => void): () => void;
   close(): Promise<void>;
   /** @internal the RocksDB handle, for digests and tests. */
   readonly db: RocksDB;
@@ -79,11 +91,20 @@ export async function openIndex(dir: string, opts: OpenIndexOptions): Promise<An
     const counts = await loadTxCounts(db, state, dir);
     let durable = state;
     const reader = new Reader(db, counts, () => durable);
+    const listeners = new Set<(commit: IndexCommit) => void>();
+    const commit = (c: IndexCommit): void => {
+      durable = c.state;
+      for (const l of listeners) {
+        try {
+          l(c);
+        } catch (err) {
+          log.error({ err }, 'an index commit listener threw');
+        }
+      }
+    };
     const writer = readOnly
       ? undefined
-      : new Writer(db, coin, state, counts, await TxidTail.load(db, state.txCount), await lowestUndoHeight(db), log.child({ part: 'index-writer' }), (s) => {
-          durable = s;
-        });
+      : new Writer(db, coin, state, counts, await TxidTail.load(db, state.txCount), await lowestUndoHeight(db), log.child({ part: 'index-writer' }), commit, () => listeners.size > 0);
     log.info({ dir, height: state.height, txCount: state.txCount, readOnly }, 'index opened');
     let closed = false;
     return {
@@ -95,6 +116,14 @@ export async function openIndex(dir: string, opts: OpenIndexOptions): Promise<An
       dir,
       readOnly,
       db,
+      openView() {
+        const s = durable;
+        return new SnapshotView(db.snapshot(), s, counts.freeze(s.height));
+      },
+      onCommit(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
       async close() {
         if (closed) return;
         closed = true;

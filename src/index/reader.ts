@@ -1,34 +1,41 @@
-// Read side of the index: everything the Electrum server and `anode query` ask. It reads only what
-// flush() made durable; tx_num -> height comes from the in-memory TxCounts.
+// Read side of the index: everything the Electrum server and `anode query` ask. A reader reads one
+// RocksDB handle (the live database, or a snapshot session for an IndexView) against the tx counts
+// and state that belong to it; tx_num -> height comes from the in-memory counts.
 import type RocksDB from 'rocksdb-native';
-import type { HistoryEntry, IndexReader, IndexState, TxLocation, Utxo } from './types.js';
-import type { TxCounts } from './tx-counts.js';
+import type { Coin, HistoryEntry, IndexReader, IndexState, Outpoint, TxLocation, Utxo } from './types.js';
+import type { TxCountsView } from './tx-counts.js';
 import { readTxidRange, readTxids } from './txid-chunks.js';
 import {
-  HASHX_LEN, T, TXID_INDEX_LEN, hashXOf, heightKey, prefixEnd, prefixKey, readUInt40BE, readUInt64BE,
+  HASHX_LEN, OUTPOINT_VALUE_LEN, T, TXID_INDEX_LEN, TXNUM_LEN, hashXOf, heightKey, outpointKey, prefixEnd, prefixKey, readUInt40BE,
+  readUInt64BE, writeUInt40BE,
 } from './keys.js';
 
 type IterOpts = { capacity?: number };
 
+/** The script key (see ScriptKey in types.ts) of a scripthash given in internal byte order. */
+export function scriptKeyOf(scriptHash: Buffer): string {
+  return scriptHash.toString('latin1', 0, HASHX_LEN);
+}
+
 export class Reader implements IndexReader {
   constructor(
     private readonly db: RocksDB,
-    private readonly counts: TxCounts,
-    private readonly durable: () => IndexState,
+    private readonly counts: TxCountsView,
+    private readonly state: () => IndexState,
   ) {}
 
   async tip(): Promise<{ height: number; hash: Buffer } | null> {
-    const s = this.durable();
+    const s = this.state();
     return s.height < 0 ? null : { height: s.height, hash: s.tipHash };
   }
 
   async getHeader(height: number): Promise<Buffer | null> {
-    if (!Number.isInteger(height) || height < 0 || height > this.durable().height) return null;
+    if (!Number.isInteger(height) || height < 0 || height > this.state().height) return null;
     return this.db.get(heightKey(T.header, height));
   }
 
   async getHeaders(start: number, count: number): Promise<Buffer[]> {
-    const tip = this.durable().height;
+    const tip = this.state().height;
     if (!Number.isInteger(start) || start < 0 || count <= 0 || start > tip) return [];
     const end = Math.min(start + count, tip + 1);
     const out: Buffer[] = [];
@@ -37,18 +44,28 @@ export class Reader implements IndexReader {
     return out;
   }
 
-  async getHistory(scriptHash: Buffer, opts: { limit?: number } = {}): Promise<HistoryEntry[]> {
+  async getHistory(scriptHash: Buffer, opts: { limit?: number; fromTxNum?: number } = {}): Promise<HistoryEntry[]> {
     const limit = opts.limit ?? Infinity;
     const prefix = prefixKey(T.history, hashXOf(scriptHash));
+    let gte = prefix;
+    if (opts.fromTxNum !== undefined && opts.fromTxNum > 0) {
+      gte = Buffer.allocUnsafe(prefix.length + TXNUM_LEN);
+      prefix.copy(gte);
+      writeUInt40BE(gte, opts.fromTxNum, prefix.length);
+    }
+    const txCount = this.state().txCount;
     const txNums: number[] = [];
-    const range = { gte: prefix, lt: prefixEnd(prefix), values: false, limit: limit === Infinity ? undefined : limit };
-    for await (const e of this.db.iterator(range, { capacity: 256 } as object)) txNums.push(readUInt40BE(e.key, 1 + HASHX_LEN));
-    const txids = await this.txids(txNums);
+    const range = { gte, lt: prefixEnd(prefix), values: false, limit: limit === Infinity ? undefined : limit };
+    for await (const e of this.db.iterator(range, { capacity: limit < 256 ? Math.max(limit, 1) : 256 } as object)) {
+      const txNum = readUInt40BE(e.key, 1 + HASHX_LEN);
+      if (txNum < txCount) txNums.push(txNum);
+    }
+    const txids = await readTxids(this.db, txNums);
     const out: HistoryEntry[] = [];
     for (let i = 0; i < txNums.length; i++) {
       const height = this.counts.heightOf(txNums[i]!);
       const txid = txids[i];
-      if (height < 0 || !txid) continue; // undone while we read
+      if (height < 0 || !txid) continue; // undone while we read (live reader only)
       out.push({ height, txid, txNum: txNums[i]! });
     }
     return out;
@@ -80,7 +97,7 @@ export class Reader implements IndexReader {
   }
 
   async getTxid(txNum: number): Promise<Buffer | null> {
-    if (!Number.isInteger(txNum) || txNum < 0 || txNum >= this.durable().txCount) return null;
+    if (!Number.isInteger(txNum) || txNum < 0 || txNum >= this.state().txCount) return null;
     return (await readTxids(this.db, [txNum]))[0] ?? null;
   }
 
@@ -94,18 +111,34 @@ export class Reader implements IndexReader {
       if (!txids[i]?.equals(txid)) continue;
       const txNum = candidates[i]!;
       const height = this.counts.heightOf(txNum);
-      if (height < 0) return null;
+      if (height < 0 || txNum >= this.state().txCount) return null;
       return { txNum, height, position: txNum - this.counts.first(height) };
     }
     return null;
   }
 
   async getBlockTxids(height: number): Promise<Buffer[] | null> {
-    if (!Number.isInteger(height) || height < 0 || height > this.durable().height || height >= this.counts.length) return null;
+    if (!Number.isInteger(height) || height < 0 || height > this.state().height || height >= this.counts.length) return null;
     const first = this.counts.first(height);
     const end = this.counts.after(height);
     const out = await readTxidRange(this.db, first, end);
     return out.length === end - first ? out : null;
+  }
+
+  async getCoins(outpoints: readonly Outpoint[]): Promise<Array<Coin | null>> {
+    if (outpoints.length === 0) return [];
+    const rb = this.db.read({ capacity: outpoints.length, autoDestroy: true });
+    const pending = outpoints.map((o) => rb.get(outpointKey(o.txid, o.vout)));
+    rb.tryFlush();
+    const values = await Promise.all(pending);
+    const txCount = this.state().txCount;
+    return values.map((v) => {
+      if (v === null || v.length !== OUTPOINT_VALUE_LEN) return null;
+      const txNum = readUInt40BE(v, 0);
+      const height = this.counts.heightOf(txNum);
+      if (height < 0 || txNum >= txCount) return null;
+      return { scriptKey: v.toString('latin1', TXNUM_LEN, TXNUM_LEN + HASHX_LEN), value: readUInt64BE(v, TXNUM_LEN + HASHX_LEN), txNum, height };
+    });
   }
 
   /** Txids of many tx_nums with one read batch (null where missing). */

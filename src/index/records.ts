@@ -40,8 +40,15 @@ export interface Window {
 export interface PendingBlock {
   readonly height: number;
   readonly header: Buffer;
+  /** Internal byte order. */
+  readonly hash: Buffer;
   readonly txCount: number;
   readonly undo: Buffer | null;
+  /** The block's history records in the window's history arena: [histStart, histEnd). */
+  readonly histStart: number;
+  readonly histEnd: number;
+  /** Its txids (txCount x 32), kept only while someone listens to commits. */
+  readonly txids: Buffer | null;
 }
 
 /** Adds a record `table | src[off, off+len) | txNum(5)`: the shape of txid-index and history keys. */

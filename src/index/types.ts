@@ -29,6 +29,27 @@ export interface Utxo {
   readonly txNum: number;
 }
 
+/**
+ * An opaque key of an output script: equal for outputs of the same script (the index keys scripts
+ * by a prefix of their scripthash; scriptKeyOf() in index.ts gives it for a scripthash). A short
+ * latin1 string, so that it can key Maps and Sets cheaply.
+ */
+export type ScriptKey = string;
+
+export interface Outpoint {
+  /** Internal byte order. */
+  readonly txid: Buffer;
+  readonly vout: number;
+}
+
+/** A confirmed unspent output, as the index holds it. */
+export interface Coin {
+  readonly scriptKey: ScriptKey;
+  readonly value: number;
+  readonly txNum: number;
+  readonly height: number;
+}
+
 export interface TxLocation {
   readonly txNum: number;
   readonly height: number;
@@ -42,8 +63,12 @@ export interface IndexReader {
   getHeader(height: number): Promise<Buffer | null>;
   /** Up to `count` consecutive 80-byte headers from `start` (fewer at the tip). */
   getHeaders(start: number, count: number): Promise<Buffer[]>;
-  /** Confirmed history in chain order: each transaction that funds or spends the script, once. */
-  getHistory(scriptHash: Buffer, opts?: { limit?: number }): Promise<HistoryEntry[]>;
+  /**
+   * Confirmed history in chain order: each transaction that funds or spends the script, once.
+   * `fromTxNum` skips entries before that tx number (to extend a history already read); `limit`
+   * caps the entries returned (ask limit + 1 to detect a history over the limit).
+   */
+  getHistory(scriptHash: Buffer, opts?: { limit?: number; fromTxNum?: number }): Promise<HistoryEntry[]>;
   /** Confirmed unspent outputs in chain order (tx order, then output index). */
   getUtxos(scriptHash: Buffer): Promise<Utxo[]>;
   /** Confirmed balance in satoshis. */
@@ -52,6 +77,44 @@ export interface IndexReader {
   findTx(txid: Buffer): Promise<TxLocation | null>;
   /** Txids of the block at `height` in block order: what merkle proofs and id_from_pos need. */
   getBlockTxids(height: number): Promise<Buffer[] | null>;
+  /** The unspent confirmed outputs at these outpoints (null where spent or unknown), in one read batch. */
+  getCoins(outpoints: readonly Outpoint[]): Promise<Array<Coin | null>>;
+}
+
+/** A block a commit connected or disconnected, with what the server needs to notify about it. */
+export interface CommittedBlock {
+  readonly height: number;
+  /** Internal byte order. */
+  readonly hash: Buffer;
+  readonly header: Buffer;
+  /**
+   * Its txids (internal order) and the scripts its transactions touch (funding or spending), or
+   * null for a block applied before anyone listened to commits (consumers then resync fully).
+   */
+  readonly txids: readonly Buffer[] | null;
+  readonly touched: ReadonlySet<ScriptKey> | null;
+}
+
+/** What one flush or undo made durable; listeners run synchronously before anything else reads. */
+export interface IndexCommit {
+  readonly state: IndexState;
+  /** Blocks a flush added, in height order (empty for an undo). */
+  readonly connected: readonly CommittedBlock[];
+  /** The block an undo removed. */
+  readonly disconnected: CommittedBlock | null;
+}
+
+/**
+ * A consistent read view: one RocksDB snapshot with the state and tx counts it was taken at, so
+ * every read through it answers for the same chain tip however long the request takes.
+ */
+export interface IndexView {
+  readonly state: IndexState;
+  readonly reader: IndexReader;
+  /** Another holder; every retain() needs a release(). */
+  retain(): IndexView;
+  /** Drops a hold; the snapshot is freed when the last one goes. */
+  release(): void;
 }
 
 export interface IndexWriter {

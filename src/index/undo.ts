@@ -4,11 +4,12 @@
 //   u32 nHist,    nHist   x 16: history key (16, no prefix)                         -> delete
 // Headers, tx-count, txid and txid-index rows are found from the height and the tx-count array.
 import type RocksDB from 'rocksdb-native';
-import type { IndexState } from './types.js';
+import type { CommittedBlock, IndexState } from './types.js';
 import type { RecordArena } from './arena.js';
 import type { TxCounts } from './tx-counts.js';
 import { encodeState } from './state.js';
-import { T, TXID_INDEX_KEY_LEN, TXID_INDEX_LEN, heightKey, writeUInt40BE } from './keys.js';
+import { HASHX_LEN, T, TXID_INDEX_KEY_LEN, TXID_INDEX_LEN, heightKey, writeUInt40BE } from './keys.js';
+import { headerHash } from '../chain/header.js';
 import { TXIDS_PER_CHUNK, chunkKey, chunkOf, readTxidRange } from './txid-chunks.js';
 
 export function buildUndo(spent: Buffer[], utxos: RecordArena, utxoStart: number, hist: RecordArena, histStart: number): Buffer {
@@ -53,8 +54,11 @@ function prefixed(table: number, src: Buffer, start: number, len: number): Buffe
   return k;
 }
 
-/** Removes the tip block in one atomic batch; returns the new state. The writer has flushed. */
-export async function applyUndo(db: RocksDB, s: IndexState, counts: TxCounts): Promise<IndexState> {
+/**
+ * Removes the tip block in one atomic batch; returns the new state and the block removed (its
+ * txids and the scripts its history touched, from the undo record). The writer has flushed.
+ */
+export async function applyUndo(db: RocksDB, s: IndexState, counts: TxCounts): Promise<{ state: IndexState; block: CommittedBlock }> {
   const h = s.height;
   if (h < 0) throw new NoUndoError('undoBlock: the index is empty');
   const rb = db.read({ capacity: 2, autoDestroy: true });
@@ -105,7 +109,11 @@ export async function applyUndo(db: RocksDB, s: IndexState, counts: TxCounts): P
     }
     const nHist = undo.readUInt32BE(p);
     p += 4;
-    for (let i = 0; i < nHist; i++, p += 16) wb.tryDelete(prefixed(T.history, undo, p, 16));
+    const touched = new Set<string>();
+    for (let i = 0; i < nHist; i++, p += 16) {
+      wb.tryDelete(prefixed(T.history, undo, p, 16));
+      touched.add(undo.toString('latin1', p, p + HASHX_LEN));
+    }
     if (p !== undo.length) throw new Error(`undoBlock: undo record of height ${h} is malformed`);
     // Puts after deletes: within a batch the later operation on a key wins.
     for (let i = 0, q = spentAt; i < nSpent; i++, q += 44) {
@@ -127,7 +135,7 @@ export async function applyUndo(db: RocksDB, s: IndexState, counts: TxCounts): P
     wb.tryPut(Buffer.from([T.state]), encodeState(next));
     await wb.flush();
     counts.truncate(h - 1);
-    return next;
+    return { state: next, block: { height: h, hash: headerHash(header), header: Buffer.from(header), txids, touched } };
   } finally {
     wb.destroy();
   }

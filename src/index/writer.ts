@@ -7,7 +7,7 @@ import type RocksDB from 'rocksdb-native';
 import { toDisplayHex } from '../chain/hash.js';
 import type { CoinParams } from '../config/coins.js';
 import type { Logger } from '../log.js';
-import type { IndexState, IndexWriter } from './types.js';
+import type { CommittedBlock, IndexCommit, IndexState, IndexWriter } from './types.js';
 import { RecordArena, copyBytes } from './arena.js';
 import { emitWindow } from './flush-batch.js';
 import {
@@ -55,8 +55,10 @@ export class Writer implements IndexWriter {
     private tail: TxidTail,
     undoFloor: number | null,
     private readonly log: Logger,
-    /** Called after each successful flush or undo with the new durable state. */
-    private readonly onCommit: (s: IndexState) => void,
+    /** Called after each successful flush or undo with what it made durable. */
+    private readonly onCommit: (c: IndexCommit) => void,
+    /** Whether anyone listens to commits: only then are txids and touched scripts collected. */
+    private readonly observed: () => boolean = () => false,
   ) {
     this.current = state;
     this.flushedState = state;
@@ -225,7 +227,10 @@ export class Writer implements IndexWriter {
     const undo = keepUndo ? buildUndo(undoSpent, this.utxos, blockUtxoStart, this.hist, blockHistStart) : null;
     if (undo) this.undoBytes += undo.length;
     const txCountAfter = first + txCount;
-    this.blocks.push({ height, header: Buffer.from(block.header), txCount: txCountAfter, undo });
+    this.blocks.push({
+      height, header: Buffer.from(block.header), hash: Buffer.from(block.hash), txCount: txCountAfter, undo,
+      histStart: blockHistStart, histEnd: hist.count, txids: this.observed() ? Buffer.from(block.txids) : null,
+    });
     this.counts.push(txCountAfter);
     this.current = { ...this.current, height, tipHash: Buffer.from(block.hash), txCount: txCountAfter };
   }
@@ -375,7 +380,7 @@ export class Writer implements IndexWriter {
       }
       if (pruned || hadUndo) this.dbUndoFloor = await lowestUndoHeight(this.db);
       this.flushedState = target;
-      this.onCommit(target);
+      this.onCommit({ state: target, connected: window.blocks.map((b) => committedBlock(b, window.hist)), disconnected: null });
       for (const a of [window.utxos, window.spends, window.hist, window.txs]) a.reset();
       window.cache.clear();
       this.spare = window;
@@ -402,12 +407,12 @@ export class Writer implements IndexWriter {
       await this.commit();
       try {
         const s = this.current;
-        const next = await applyUndo(this.db, s, this.counts);
+        const { state: next, block } = await applyUndo(this.db, s, this.counts);
         this.current = next;
         this.flushedState = next;
         this.tail = await TxidTail.load(this.db, next.txCount);
         this.dbUndoFloor = await lowestUndoHeight(this.db);
-        this.onCommit(next);
+        this.onCommit({ state: next, connected: [], disconnected: block });
         this.log.info({ height: s.height, tip: toDisplayHex(next.tipHash) }, 'index block undone');
       } catch (err) {
         if ((err as { code?: string }).code !== 'NO_UNDO') this.failure = err as Error;
@@ -432,4 +437,20 @@ export class Writer implements IndexWriter {
   get flushed(): IndexState {
     return this.flushedState;
   }
+}
+
+/** A flushed block as commit listeners see it; its touched scripts come from its history records. */
+function committedBlock(b: PendingBlock, hist: RecordArena): CommittedBlock {
+  let txids: Buffer[] | null = null;
+  let touched: Set<string> | null = null;
+  if (b.txids !== null) {
+    txids = [];
+    for (let at = 0; at < b.txids.length; at += 32) txids.push(b.txids.subarray(at, at + 32));
+    touched = new Set();
+    for (let id = b.histStart; id < b.histEnd; id++) {
+      const o = hist.off(id);
+      touched.add(hist.buf(id).toString('latin1', o + 1, o + 1 + HASHX_LEN));
+    }
+  }
+  return { height: b.height, hash: b.hash, header: b.header, txids, touched };
 }
