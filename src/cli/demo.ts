@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     mined++;
   };
 
-  const onStart = (s: Syncer) => {
+  const onStart = ({ syncer: s }: { syncer: Syncer }) => {
     syncer = s;
     s.events.on('caughtUp', (tip) => {
       say(`anode:   index caught up at height ${tip.height} (${toDisplayHex(tip.hash)})`);

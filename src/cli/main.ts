@@ -5,13 +5,15 @@ import { loadSettings, parseArgs, SettingsError, SETTINGS } from '../config/sett
 import { bitcoinjsNetwork } from '../config/network.js';
 import { setLogLevel } from '../log.js';
 import { runSync } from './sync.js';
+import { runServe } from './serve.js';
 import { runQuery } from './query.js';
 import { SyncFatalError } from '../sync/errors.js';
 
 const USAGE = `usage: anode <command> [--setting value ...]
 
 commands:
-  sync                       build the index from bitcoind, then follow new blocks (Ctrl-C stops cleanly)
+  serve (the default)        sync the index, then serve Electrum wallets on SERVICES while following the chain
+  sync                       build the index from bitcoind, then follow new blocks, without serving (Ctrl-C stops cleanly)
   query ADDRESS|SCRIPTHASH   print confirmed history, UTXOs and balance [--json]
   settings                   print the effective settings
   help                       this text
@@ -22,7 +24,7 @@ Known settings: ${SETTINGS.map((s) => s.name).join(', ')}`;
 
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['json', 'help']);
-  const [command = 'sync', ...operands] = args.positionals;
+  const [command = 'serve', ...operands] = args.positionals;
   if (command === 'help' || args.switches.has('help')) {
     process.stdout.write(USAGE + '\n');
     return 0;
@@ -41,6 +43,9 @@ async function main(argv: string[]): Promise<number> {
   });
   setLogLevel(settings.logLevel);
   switch (command) {
+    case 'serve':
+      await runServe(settings);
+      return 0;
     case 'sync':
       await runSync(settings);
       return 0;

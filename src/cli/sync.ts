@@ -1,7 +1,7 @@
 // `anode sync`: keeps the index at the configured daemons' tip until SIGINT/SIGTERM.
 import type { Settings } from '../config/settings.js';
 import { DaemonPool } from '../daemon/pool.js';
-import { openIndex } from '../index/index.js';
+import { openIndex, type AnodeIndex } from '../index/index.js';
 import { logger, setLogLevel } from '../log.js';
 import { Syncer } from '../sync/syncer.js';
 import { memoryPlan } from '../sync/budget.js';
@@ -15,13 +15,26 @@ export type SyncSettings = Pick<
 > &
   Partial<Pick<Settings, 'daemonTimeoutMs'>>;
 
+/** The parts a running sync is made of, for commands that build on it (anode serve). */
+export interface SyncRuntime {
+  readonly syncer: Syncer;
+  readonly index: AnodeIndex;
+  readonly daemon: DaemonPool;
+  /** Ends the run as a signal would: the syncer finishes its block, flushes, and runSync returns. */
+  stop(): void;
+}
+
 export interface RunSyncOptions {
   /** Stop once caught up instead of following (tests, benchmarks, one-shot operator runs). */
   readonly follow?: boolean;
-  /** Called with the running Syncer, e.g. to subscribe to its events. */
-  readonly onStart?: (syncer: Syncer) => void;
+  /** Called with the running parts, e.g. to subscribe to the syncer's events. */
+  readonly onStart?: (runtime: SyncRuntime) => void;
+  /** Awaited after the syncer stopped, before the index and daemon are closed. */
+  readonly beforeClose?: () => Promise<void>;
   /** Install SIGINT/SIGTERM handlers (default true). */
   readonly handleSignals?: boolean;
+  /** The log's name for the command (default 'anode sync'). */
+  readonly command?: string;
 }
 
 /** Runs the syncer until SIGINT/SIGTERM (or, with follow: false, until caught up). */
@@ -44,8 +57,15 @@ export async function runSync(settings: SyncSettings, opts: RunSyncOptions = {})
       process.exit(130);
     }
     log.info({ signal }, `${signal}: finishing the current block, flushing and closing (again to exit at once)`);
+    stop();
+  };
+  let stopped = false;
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
     syncer.stop();
-    daemon.close();
+    // The daemon is closed once beforeClose has run: the server may still need it to finish.
+    if (!opts.beforeClose) daemon.close();
   };
   const syncer = new Syncer({
     daemon,
@@ -68,7 +88,7 @@ export async function runSync(settings: SyncSettings, opts: RunSyncOptions = {})
     const s = index.writer!.state;
     log.info(
       { coin: settings.coin.coin, network: settings.coin.network, db: settings.dbDirectory, height: s.height, cacheMb: settings.cacheMb },
-      `anode sync: ${settings.coin.coin} ${settings.coin.network}, index at height ${s.height}, daemon ${daemon.current().url}`,
+      `${opts.command ?? 'anode sync'}: ${settings.coin.coin} ${settings.coin.network}, index at height ${s.height}, daemon ${daemon.current().url}`,
     );
     if (opts.follow ?? true) {
       const url = await resolveHashblockUrl(settings.zmq, daemon, settings.daemons[0]!.url, log);
@@ -79,7 +99,7 @@ export async function runSync(settings: SyncSettings, opts: RunSyncOptions = {})
         log.info(`polling the daemon for new blocks every ${settings.daemonPollMs} ms`);
       }
     }
-    opts.onStart?.(syncer);
+    opts.onStart?.({ syncer, index, daemon, stop });
     await syncer.run();
   } catch (err) {
     if (err instanceof SyncFatalError) log.fatal(err.message);
@@ -90,6 +110,7 @@ export async function runSync(settings: SyncSettings, opts: RunSyncOptions = {})
       process.off('SIGTERM', onSignal);
     }
     await announcements?.close();
+    if (opts.beforeClose) await opts.beforeClose().catch((err) => log.error({ err }, 'shutdown step failed'));
     daemon.close();
     await index.close();
     log.info('sync stopped');

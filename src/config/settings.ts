@@ -28,6 +28,9 @@ export interface Settings {
   readonly maxSessions: number;
   readonly maxSend: number;
   readonly maxRecv: number;
+  readonly maxHistory: number;
+  readonly maxSubs: number;
+  readonly mempoolPollMs: number;
   readonly requestTimeoutS: number;
   readonly sessionTimeoutS: number;
   readonly bannerFile: string | null;
@@ -68,8 +71,11 @@ export const SETTINGS: readonly Declared[] = [
   { name: 'SSL_CERTFILE', def: () => '', doc: 'PEM certificate (chain) for ssl:// and wss:// services. Required when one is configured.' },
   { name: 'SSL_KEYFILE', def: () => '', doc: 'PEM private key for SSL_CERTFILE.' },
   { name: 'MAX_SESSIONS', def: () => '1000', doc: 'Most concurrent wallet sessions.' },
-  { name: 'MAX_SEND', def: () => '1000000', doc: 'Largest response in bytes.' },
-  { name: 'MAX_RECV', def: () => '1000000', doc: 'Largest request line in bytes.' },
+  { name: 'MAX_SEND', def: () => '16000000', doc: 'Largest response in bytes (a larger one gets an error instead).' },
+  { name: 'MAX_RECV', def: () => '1000000', doc: 'Largest request line in bytes (a larger one gets an error and a disconnect).' },
+  { name: 'MAX_HISTORY', def: () => '2000000', doc: 'Confirmed history entries past which get_history and subscribe answer "history too large".' },
+  { name: 'MAX_SUBS', def: () => '100000', doc: 'Script subscriptions one session may hold.' },
+  { name: 'MEMPOOL_POLL_MS', def: () => '2000', doc: "Milliseconds between looks at the daemon's mempool (getrawmempool diffs)." },
   { name: 'REQUEST_TIMEOUT', def: () => '30', doc: 'Seconds a request may take before it fails with an error.' },
   { name: 'SESSION_TIMEOUT', def: () => '600', doc: 'Seconds of silence after which a session is closed.' },
   { name: 'BANNER_FILE', def: () => '', doc: 'Text file returned by server.banner.' },
@@ -241,6 +247,9 @@ export function loadSettings(opts: {
     maxSessions: integer('MAX_SESSIONS', get('MAX_SESSIONS'), 1, 1_000_000),
     maxSend: integer('MAX_SEND', get('MAX_SEND'), 350_000, 1_000_000_000),
     maxRecv: integer('MAX_RECV', get('MAX_RECV'), 1_000, 1_000_000_000),
+    maxHistory: integer('MAX_HISTORY', get('MAX_HISTORY'), 100, 1_000_000_000),
+    maxSubs: integer('MAX_SUBS', get('MAX_SUBS'), 1, 100_000_000),
+    mempoolPollMs: integer('MEMPOOL_POLL_MS', get('MEMPOOL_POLL_MS'), 50, 3_600_000),
     requestTimeoutS: integer('REQUEST_TIMEOUT', get('REQUEST_TIMEOUT'), 1, 86_400),
     sessionTimeoutS: integer('SESSION_TIMEOUT', get('SESSION_TIMEOUT'), 1, 86_400 * 7),
     bannerFile: banner ? readableFile('BANNER_FILE', banner) : null,

@@ -4,7 +4,7 @@
 // closed, or retryForMs runs out. A DaemonRpcError is the daemon's answer and is passed through.
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
-import { RpcClient, type RpcCall } from './rpc-client.js';
+import { RpcClient } from './rpc-client.js';
 import {
   DaemonUnavailableError,
   type BlockchainInfo,
@@ -13,6 +13,8 @@ import {
   type DaemonPoolOptions,
   type DaemonPoolSpec,
   type MempoolInfo,
+  type BatchResult,
+  type RpcCall,
 } from './types.js';
 
 export interface DaemonInfo {
@@ -198,6 +200,12 @@ export class DaemonPool implements Daemon {
   batch<T = unknown>(calls: readonly RpcCall[]): Promise<T[]> {
     if (calls.length === 0) return Promise.resolve([]);
     return this.withFailover((c) => c.batchResults<T>(calls));
+  }
+
+  /** Many calls in one HTTP request (with failover); each daemon error stays in its place. */
+  batchSettled<T = unknown>(calls: readonly RpcCall[]): Promise<BatchResult<T>[]> {
+    if (calls.length === 0) return Promise.resolve([]);
+    return this.withFailover((c) => c.batch<T>(calls));
   }
 
   // ---- failover ----

@@ -5,7 +5,7 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ClientRequest } from 'node:http';
-import { DaemonRpcError, DaemonUnavailableError, RpcCode, type DaemonEndpoint } from './types.js';
+import { DaemonRpcError, DaemonUnavailableError, RpcCode, type BatchResult, type DaemonEndpoint, type RpcCall } from './types.js';
 
 const require = createRequire(import.meta.url);
 // jayson ships CommonJS without types; the slice of its HTTP client used here is typed below.
@@ -30,13 +30,7 @@ export interface RpcClientOptions {
   readonly jsonrpc?: '1.0' | '2.0';
 }
 
-export interface RpcCall {
-  readonly method: string;
-  readonly params?: readonly unknown[];
-}
-
-/** One answer of a batch: a result, or the daemon's error for that call. */
-export type BatchResult<T = unknown> = { readonly ok: true; readonly result: T } | { readonly ok: false; readonly error: DaemonRpcError };
+export type { BatchResult, RpcCall } from './types.js';
 
 interface RpcReply {
   id?: unknown;

@@ -43,6 +43,8 @@ export interface Daemon {
   estimateSmartFee(blocks: number, mode?: string): Promise<number | null>;
   /** Any other RPC, for admin passthrough and tests. */
   call<T = unknown>(method: string, params?: unknown[]): Promise<T>;
+  /** Many calls in one request; each answer or daemon error comes back in its place. */
+  batchSettled<T = unknown>(calls: readonly RpcCall[]): Promise<BatchResult<T>[]>;
   /**
    * Plain data from which DaemonPool.fromSpec builds an equivalent daemon on a worker thread (sync
    * fetches there during catch-up); absent if this daemon cannot be rebuilt elsewhere.
@@ -54,6 +56,14 @@ export interface Daemon {
    */
   adopt?(index: number): void;
 }
+
+export interface RpcCall {
+  readonly method: string;
+  readonly params?: readonly unknown[];
+}
+
+/** One answer of a batch: a result, or the daemon's error for that call. */
+export type BatchResult<T = unknown> = { readonly ok: true; readonly result: T } | { readonly ok: false; readonly error: DaemonRpcError };
 
 /** The daemon answered, with a JSON-RPC error (bad parameter, unknown block, rejected tx, ...). */
 export class DaemonRpcError extends Error {

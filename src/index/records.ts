@@ -43,6 +43,8 @@ export interface PendingBlock {
   /** Internal byte order. */
   readonly hash: Buffer;
   readonly txCount: number;
+  /** Tx number of its first transaction. */
+  readonly firstTxNum: number;
   readonly undo: Buffer | null;
   /** The block's history records in the window's history arena: [histStart, histEnd). */
   readonly histStart: number;

@@ -87,12 +87,15 @@ export interface CommittedBlock {
   /** Internal byte order. */
   readonly hash: Buffer;
   readonly header: Buffer;
+  /** Tx number of its first transaction (its coinbase). */
+  readonly firstTxNum: number;
   /**
-   * Its txids (internal order) and the scripts its transactions touch (funding or spending), or
-   * null for a block applied before anyone listened to commits (consumers then resync fully).
+   * Its txids (internal order), and each script its transactions touch (funding or spending) with
+   * those transactions' tx numbers in chain order; null for a block applied before anyone
+   * listened to commits (consumers then resync fully).
    */
   readonly txids: readonly Buffer[] | null;
-  readonly touched: ReadonlySet<ScriptKey> | null;
+  readonly touched: ReadonlyMap<ScriptKey, readonly number[]> | null;
 }
 
 /** What one flush or undo made durable; listeners run synchronously before anything else reads. */

@@ -8,7 +8,8 @@ import type { CommittedBlock, IndexState } from './types.js';
 import type { RecordArena } from './arena.js';
 import type { TxCounts } from './tx-counts.js';
 import { encodeState } from './state.js';
-import { HASHX_LEN, T, TXID_INDEX_KEY_LEN, TXID_INDEX_LEN, heightKey, writeUInt40BE } from './keys.js';
+import { HASHX_LEN, T, TXID_INDEX_KEY_LEN, TXID_INDEX_LEN, heightKey, readUInt40BE, writeUInt40BE } from './keys.js';
+import { addTouched, sortTouched } from './touched.js';
 import { headerHash } from '../chain/header.js';
 import { TXIDS_PER_CHUNK, chunkKey, chunkOf, readTxidRange } from './txid-chunks.js';
 
@@ -109,11 +110,12 @@ export async function applyUndo(db: RocksDB, s: IndexState, counts: TxCounts): P
     }
     const nHist = undo.readUInt32BE(p);
     p += 4;
-    const touched = new Set<string>();
+    const touched = new Map<string, number[]>();
     for (let i = 0; i < nHist; i++, p += 16) {
       wb.tryDelete(prefixed(T.history, undo, p, 16));
-      touched.add(undo.toString('latin1', p, p + HASHX_LEN));
+      addTouched(touched, undo.toString('latin1', p, p + HASHX_LEN), readUInt40BE(undo, p + HASHX_LEN));
     }
+    sortTouched(touched);
     if (p !== undo.length) throw new Error(`undoBlock: undo record of height ${h} is malformed`);
     // Puts after deletes: within a batch the later operation on a key wins.
     for (let i = 0, q = spentAt; i < nSpent; i++, q += 44) {
@@ -135,7 +137,7 @@ export async function applyUndo(db: RocksDB, s: IndexState, counts: TxCounts): P
     wb.tryPut(Buffer.from([T.state]), encodeState(next));
     await wb.flush();
     counts.truncate(h - 1);
-    return { state: next, block: { height: h, hash: headerHash(header), header: Buffer.from(header), txids, touched } };
+    return { state: next, block: { height: h, hash: headerHash(header), header: Buffer.from(header), firstTxNum: first, txids, touched } };
   } finally {
     wb.destroy();
   }

@@ -18,10 +18,11 @@ import { OutpointTable } from './outpoint-table.js';
 import { OUTPUT_LEN, PREVOUT_LEN, preparedPrevHash, type PreparedBlock } from './prepared-block.js';
 import { PrevoutReads } from './prevout-reads.js';
 import { TxidTail } from './txid-chunks.js';
+import { addTouched, sortTouched } from './touched.js';
 import { TxCounts } from './tx-counts.js';
 import { encodeState } from './state.js';
 import { applyUndo, buildUndo, lowestUndoHeight } from './undo.js';
-import { HASHX_LEN, OUTPOINT_TXID_LEN, OUTPOINT_VALUE_LEN, STATE_KEY, T, heightKey } from './keys.js';
+import { HASHX_LEN, OUTPOINT_TXID_LEN, OUTPOINT_VALUE_LEN, STATE_KEY, T, heightKey, readUInt40BE } from './keys.js';
 
 /** Transient JS objects per RocksDB row during flush (two Buffer views and an op object). */
 const FLUSH_ROW_BYTES = 200;
@@ -228,7 +229,7 @@ export class Writer implements IndexWriter {
     if (undo) this.undoBytes += undo.length;
     const txCountAfter = first + txCount;
     this.blocks.push({
-      height, header: Buffer.from(block.header), hash: Buffer.from(block.hash), txCount: txCountAfter, undo,
+      height, header: Buffer.from(block.header), hash: Buffer.from(block.hash), txCount: txCountAfter, firstTxNum: first, undo,
       histStart: blockHistStart, histEnd: hist.count, txids: this.observed() ? Buffer.from(block.txids) : null,
     });
     this.counts.push(txCountAfter);
@@ -441,16 +442,15 @@ export class Writer implements IndexWriter {
 
 /** A flushed block as commit listeners see it; its touched scripts come from its history records. */
 function committedBlock(b: PendingBlock, hist: RecordArena): CommittedBlock {
-  let txids: Buffer[] | null = null;
-  let touched: Set<string> | null = null;
-  if (b.txids !== null) {
-    txids = [];
-    for (let at = 0; at < b.txids.length; at += 32) txids.push(b.txids.subarray(at, at + 32));
-    touched = new Set();
-    for (let id = b.histStart; id < b.histEnd; id++) {
-      const o = hist.off(id);
-      touched.add(hist.buf(id).toString('latin1', o + 1, o + 1 + HASHX_LEN));
-    }
+  const { firstTxNum } = b;
+  if (b.txids === null) return { height: b.height, hash: b.hash, header: b.header, firstTxNum, txids: null, touched: null };
+  const txids: Buffer[] = [];
+  for (let at = 0; at < b.txids.length; at += 32) txids.push(b.txids.subarray(at, at + 32));
+  const touched = new Map<string, number[]>();
+  for (let id = b.histStart; id < b.histEnd; id++) {
+    const buf = hist.buf(id);
+    const o = hist.off(id);
+    addTouched(touched, buf.toString('latin1', o + 1, o + 1 + HASHX_LEN), readUInt40BE(buf, o + 1 + HASHX_LEN));
   }
-  return { height: b.height, hash: b.hash, header: b.header, txids, touched };
+  return { height: b.height, hash: b.hash, header: b.header, firstTxNum, txids, touched: sortTouched(touched) };
 }

@@ -8,10 +8,13 @@ import { prepareBlock } from '../../src/index/prepared-block.js';
 import { ChainModel, extendChain, regtestGenesis } from './chain-builder.js';
 import { REGTEST, TempDirs, applyRange } from './helpers.js';
 
-/** Script keys of the scripts the model's block at `height` touches. */
-function touchedAt(model: ChainModel, height: number): Set<string> {
-  const out = new Set<string>();
-  for (const [sh, list] of model.history) if (list.some((e) => e.height === height)) out.add(scriptKeyOf(Buffer.from(sh, 'hex')));
+/** The scripts the model's block at `height` touches, with the tx numbers touching each. */
+function touchedAt(model: ChainModel, height: number): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const [sh, list] of model.history) {
+    const nums = list.filter((e) => e.height === height).map((e) => model.txs.get(e.txid.toString('hex'))!.txNum);
+    if (nums.length > 0) out.set(scriptKeyOf(Buffer.from(sh, 'hex')), nums);
+  }
   return out;
 }
 
@@ -73,6 +76,7 @@ describe('index views and commits', () => {
       assert.deepEqual(c.connected[0]!.txids, b.txs.map((t) => t.txid));
       assert.ok(c.connected[0]!.hash.equals(b.header.hash));
       assert.deepEqual(c.connected[0]!.touched, touchedAt(model, 15 + i));
+      assert.equal(c.connected[0]!.firstTxNum, model.txs.get(b.txs[0]!.txid.toString('hex'))!.txNum);
     }
     const undo = seen[3]!;
     assert.equal(undo.connected.length, 0);

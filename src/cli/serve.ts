@@ -1,0 +1,115 @@
+// `anode` / `anode serve`: the syncer, the mempool and the Electrum server in one process, over the
+// same index. The wallet ports open once the index has caught up with the daemon's tip and the
+// mempool is loaded (as ElectrumX and Fulcrum do): before that, answers would be stale.
+import { readFileSync } from 'node:fs';
+import type { Settings } from '../config/settings.js';
+import { formatService } from '../config/services.js';
+import { logger } from '../log.js';
+import { ChainState } from '../mempool/chain-state.js';
+import { DaemonMempoolSource } from '../mempool/source.js';
+import { ElectrumServer } from '../electrum/server.js';
+import { loadCertificates, type CertificateStore } from '../transport/index.js';
+import type { ServiceAddress } from '../transport/index.js';
+import { runSync, type SyncRuntime } from './sync.js';
+import { SOFTWARE } from '../version.js';
+
+export interface ServeHooks {
+  /** Called once the wallet ports are open. */
+  readonly onServing?: (server: ElectrumServer, chain: ChainState, runtime: SyncRuntime) => void;
+  readonly handleSignals?: boolean;
+  readonly onStart?: (runtime: SyncRuntime) => void;
+}
+
+/** The banner: BANNER_FILE with ElectrumX's $VARIABLES filled in, or a line naming the server. */
+async function banner(settings: Settings, runtime: SyncRuntime): Promise<string> {
+  if (!settings.bannerFile) return `You are connected to an ${SOFTWARE} server.`;
+  const text = readFileSync(settings.bannerFile, 'utf8');
+  let daemonVersion = '';
+  let daemonSubversion = '';
+  try {
+    const info = await runtime.daemon.call<{ version: number; subversion: string }>('getnetworkinfo');
+    const v = info.version;
+    daemonVersion = `${Math.floor(v / 10000)}.${Math.floor(v / 100) % 100}.${v % 100}`;
+    daemonSubversion = info.subversion;
+  } catch {
+    // the banner still works without the daemon's version
+  }
+  return text
+    .replace(/\$SERVER_VERSION/g, SOFTWARE.split(' ')[1] ?? '')
+    .replace(/\$SERVER_SUBVERSION/g, SOFTWARE)
+    .replace(/\$DAEMON_VERSION/g, daemonVersion)
+    .replace(/\$DAEMON_SUBVERSION/g, daemonSubversion)
+    .replace(/\$DONATION_ADDRESS/g, settings.donationAddress);
+}
+
+export async function runServe(settings: Settings, hooks: ServeHooks = {}): Promise<void> {
+  const log = logger('serve');
+  const wallets = settings.services.filter((s) => s.protocol !== 'rpc') as ServiceAddress[];
+  let chain: ChainState | null = null;
+  let server: ElectrumServer | null = null;
+  let certificates: CertificateStore | null = null;
+  let starting: Promise<void> | null = null;
+  if (wallets.some((s) => s.protocol === 'ssl' || s.protocol === 'wss')) {
+    // Checked at start-up: a bad certificate must stop us before the long sync, not after it.
+    certificates = loadCertificates({ certFile: settings.sslCertFile!, keyFile: settings.sslKeyFile!, logger: logger('tls') });
+  }
+
+  const startServing = async (runtime: SyncRuntime): Promise<void> => {
+    chain = new ChainState({ index: runtime.index, source: new DaemonMempoolSource(runtime.daemon), pollMs: settings.mempoolPollMs, logger: logger('mempool') });
+    await chain.start();
+    server = await ElectrumServer.start({
+      chain,
+      daemon: runtime.daemon,
+      info: {
+        coin: settings.coin,
+        software: SOFTWARE,
+        banner: await banner(settings, runtime),
+        donationAddress: settings.donationAddress,
+        reportServices: settings.reportServices,
+      },
+      limits: { maxSend: settings.maxSend, maxHistory: settings.maxHistory, maxSubs: settings.maxSubs },
+      sessions: {
+        maxSessions: settings.maxSessions,
+        maxBatch: 2000,
+        maxConcurrent: 16,
+        maxQueued: 512,
+        requestTimeoutMs: settings.requestTimeoutS * 1000,
+        sessionTimeoutMs: settings.sessionTimeoutS * 1000,
+        maxRecv: settings.maxRecv,
+      },
+      transport: {
+        highWaterBytes: 1024 * 1024,
+        lowWaterBytes: 256 * 1024,
+        hardLimitBytes: settings.maxSend + 8 * 1024 * 1024,
+        congestedTimeoutMs: 120_000,
+        closeTimeoutMs: 5000,
+      },
+      services: wallets,
+      certificates,
+      logger: logger('electrum'),
+    });
+    const at = server.addresses.map((a) => formatService({ protocol: a.protocol as 'tcp', host: a.host, port: a.port }));
+    log.info({ services: at, height: chain.tip.height, mempool: chain.mempool.size }, `serving Electrum wallets on ${at.join(', ')}`);
+    hooks.onServing?.(server, chain, runtime);
+  };
+
+  await runSync(settings, {
+    command: 'anode serve',
+    handleSignals: hooks.handleSignals,
+    onStart: (runtime) => {
+      hooks.onStart?.(runtime);
+      runtime.syncer.events.on('caughtUp', () => {
+        starting = startServing(runtime).catch((err) => {
+          log.fatal({ err }, `cannot serve: ${(err as Error).message}`);
+          runtime.stop();
+        });
+      });
+    },
+    beforeClose: async () => {
+      await starting;
+      await (server as ElectrumServer | null)?.stop();
+      (chain as ChainState | null)?.stop();
+      certificates?.close();
+    },
+  });
+}

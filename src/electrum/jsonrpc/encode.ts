@@ -1,0 +1,22 @@
+// Outgoing JSON-RPC messages, keys in aiorpcx's order ("jsonrpc", "result"|"error", "id"; an
+// error's "code" before its "message"), ids echoed as their wire text. A 1.0 session gets 1.0's
+// shape: "result" and "error" both present, no "jsonrpc".
+import type { Flavour, WireId } from './message.js';
+import type { RpcError } from '../errors.js';
+
+export function resultMessage(flavour: Flavour | null, id: WireId, resultJson: string): string {
+  return flavour === 'v1' ? `{"result":${resultJson},"error":null,"id":${id}}` : `{"jsonrpc":"2.0","result":${resultJson},"id":${id}}`;
+}
+
+export function errorMessage(flavour: Flavour | null, id: WireId, error: RpcError): string {
+  const e = `{"code":${error.code},"message":${JSON.stringify(error.message)}}`;
+  return flavour === 'v1' ? `{"result":null,"error":${e},"id":${id}}` : `{"jsonrpc":"2.0","error":${e},"id":${id}}`;
+}
+
+export function notificationMessage(flavour: Flavour | null, method: string, paramsJson: string): string {
+  return flavour === 'v1' ? `{"method":"${method}","params":${paramsJson},"id":null}` : `{"jsonrpc":"2.0","method":"${method}","params":${paramsJson}}`;
+}
+
+export function batchMessage(parts: readonly string[]): string {
+  return `[${parts.join(',')}]`;
+}

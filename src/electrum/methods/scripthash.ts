@@ -1,0 +1,104 @@
+// blockchain.scripthash.*: balance, history, mempool, unspent outputs and subscriptions. Each
+// answer reads one served state: the mempool part synchronously when the view is taken, the
+// confirmed part from that view's snapshot.
+import type { MethodDef } from './types.js';
+import { p } from './types.js';
+import { toDisplayHex } from '../../chain/hash.js';
+import { scriptKeyOf } from '../../index/index.js';
+import { outpointKeyOf, txKeyOf } from '../../mempool/tx.js';
+import { scriptHashParam } from '../params.js';
+import { forEachHistoryPage, mempoolPart } from '../status.js';
+import { JsonText } from '../context.js';
+import { responseTooLarge } from '../errors.js';
+import { withServed } from './headers.js';
+
+const scripthash = [p('scripthash')];
+
+export const scripthashMethods: MethodDef[] = [
+  {
+    name: 'blockchain.scripthash.get_balance',
+    sig: { params: scripthash },
+    run: (call, [sh]) => {
+      const scriptHash = scriptHashParam(sh);
+      return withServed(call, async (served) => {
+        const unconfirmed = served.mempool.balanceDelta(scriptKeyOf(scriptHash));
+        const confirmed = await served.view.reader.getBalance(scriptHash);
+        return { confirmed, unconfirmed };
+      });
+    },
+  },
+  {
+    name: 'blockchain.scripthash.get_history',
+    sig: { params: scripthash },
+    run: (call, [sh]) => {
+      const scriptHash = scriptHashParam(sh);
+      const { maxHistory, maxSend } = call.server.limits;
+      return withServed(call, async (served) => {
+        const mem = mempoolPart(served.mempool, scriptKeyOf(scriptHash));
+        const parts: string[] = [];
+        let size = 2;
+        await forEachHistoryPage(served.view.reader, scriptHash, maxHistory, 0, (page) => {
+          let s = '';
+          for (const e of page) s += `{"tx_hash":"${toDisplayHex(e.txid)}","height":${e.height}},`;
+          size += s.length;
+          if (size > maxSend) throw responseTooLarge(maxSend);
+          parts.push(s);
+        });
+        let s = '';
+        for (const tx of mem) s += `{"tx_hash":"${toDisplayHex(tx.txid)}","height":${tx.height},"fee":${tx.fee}},`;
+        parts.push(s);
+        const body = parts.join('');
+        return new JsonText(`[${body.slice(0, -1)}]`);
+      });
+    },
+  },
+  {
+    name: 'blockchain.scripthash.get_mempool',
+    sig: { params: scripthash },
+    run: (call, [sh]) => {
+      const key = scriptKeyOf(scriptHashParam(sh));
+      return mempoolPart(call.server.chain.mempool, key).map((tx) => ({ tx_hash: toDisplayHex(tx.txid), height: tx.height, fee: tx.fee }));
+    },
+  },
+  {
+    name: 'blockchain.scripthash.listunspent',
+    sig: { params: scripthash },
+    run: (call, [sh]) => {
+      const scriptHash = scriptHashParam(sh);
+      return withServed(call, async (served) => {
+        const key = scriptKeyOf(scriptHash);
+        const { mempool } = served;
+        // Mempool outputs after the confirmed ones, in the status order of their transactions.
+        const rank = new Map(mempoolPart(mempool, key).map((tx, i) => [tx, i]));
+        const unconfirmed = mempool
+          .utxosOf(key)
+          .sort((a, b) => rank.get(a.tx)! - rank.get(b.tx)! || a.vout - b.vout)
+          .map((u) => ({ tx_hash: toDisplayHex(u.tx.txid), tx_pos: u.vout, height: 0, value: u.value }));
+        // Which confirmed outputs the mempool spends, read now with the mempool part.
+        const spent = new Set<string>();
+        for (const tx of mempool.txsOf(key)) for (const op of tx.prevouts) spent.add(op);
+        const confirmed = await served.view.reader.getUtxos(scriptHash);
+        const out = [];
+        for (const u of confirmed) {
+          if (spent.has(outpointKeyOf(txKeyOf(u.txid), u.vout))) continue;
+          out.push({ tx_hash: toDisplayHex(u.txid), tx_pos: u.vout, height: u.height, value: u.value });
+        }
+        return out.concat(unconfirmed);
+      });
+    },
+  },
+  {
+    name: 'blockchain.scripthash.subscribe',
+    sig: { params: scripthash },
+    run: ({ session }, [sh]) => session.subscribe(scriptHashParam(sh), sh as string),
+  },
+  {
+    name: 'blockchain.scripthash.unsubscribe',
+    sig: { params: scripthash },
+    since: [1, 4, 2],
+    run: ({ session }, [sh]) => {
+      scriptHashParam(sh);
+      return session.unsubscribe(sh as string);
+    },
+  },
+];

@@ -1,0 +1,352 @@
+// One wallet session: JSON-RPC over one connection. server.version must come first (any other
+// request is answered "use server.version to identify client" and the session closed, as
+// ElectrumX does); requests then run concurrently up to a bound, in arrival order, answers going
+// out as they finish. A session whose peer stops reading stops taking requests (back-pressure)
+// and the transport cuts it if its output keeps growing; nothing it sends grows our memory.
+import type { Connection, MessageHandler } from '../transport/types.js';
+import { DaemonUnavailableError } from '../daemon/types.js';
+import type { Logger } from '../log.js';
+import { ErrorCode, RpcError, grouped, responseTooLarge, shown } from './errors.js';
+import { parseMessage, NULL_ID, type Flavour, type Item, type Params, type WireId } from './jsonrpc/message.js';
+import { batchMessage, errorMessage, notificationMessage, resultMessage } from './jsonrpc/encode.js';
+import { bindArgs, type Signature } from './params.js';
+import { PROTOCOL_MIN, negotiate, versionString, type ProtocolVersion } from './version.js';
+import type { MethodTable, MethodDef } from './methods/index.js';
+import { JsonText, type Call, type ServerContext, type SessionContext } from './context.js';
+import type { StatusListener, Subscription } from './subscriptions.js';
+import { ChainMovedError } from './header-proofs.js';
+
+export interface SessionLimits {
+  readonly maxBatch: number;
+  /** Requests of one session running at once. */
+  readonly maxConcurrent: number;
+  /** Requests waiting beyond that before the session stops reading its connection. */
+  readonly maxQueued: number;
+  readonly requestTimeoutMs: number;
+  readonly sessionTimeoutMs: number;
+  readonly maxRecv: number;
+}
+
+/** What a session needs of the server that owns it. */
+export interface SessionHost {
+  readonly context: ServerContext;
+  readonly methods: MethodTable;
+  readonly limits: SessionLimits;
+  sessionClosed(session: Session): void;
+}
+
+const VERSION_SIG: Signature = { params: [{ name: 'client_name', optional: true }, { name: 'protocol_version', optional: true }], extraIgnored: true };
+/** Times a request is run again when the chain was reorganised under it. */
+const CHAIN_RETRIES = 3;
+
+interface Running {
+  readonly started: number;
+  done: boolean;
+  readonly finish: (message: string) => void;
+  readonly id: WireId;
+}
+
+export class Session implements MessageHandler, StatusListener, SessionContext {
+  readonly startedAt = Date.now();
+  lastActive = Date.now();
+  flavour: Flavour | null = null;
+  version: ProtocolVersion = PROTOCOL_MIN;
+  clientName = '';
+  requests = 0;
+  private versionSeen = false;
+  private table: ReadonlyMap<string, MethodDef> | null = null;
+  private readonly subs = new Map<string, string>();
+  private headers = false;
+  private active = 0;
+  private readonly waiting: Array<() => Promise<void>> = [];
+  private readonly running = new Set<Running>();
+  private readingPaused = false;
+  /** Batches with a subscribe in flight: status notifications wait for their answer. */
+  private holding = 0;
+  private readonly held = new Map<string, string>();
+  private closedFlag = false;
+  private readonly call: Call;
+  private readonly log: Logger;
+
+  constructor(
+    readonly conn: Connection,
+    private readonly host: SessionHost,
+  ) {
+    this.call = { server: host.context, session: this };
+    this.log = host.context.log.child({ session: conn.id, remote: conn.remote });
+  }
+
+  get subscriptionCount(): number {
+    return this.subs.size;
+  }
+
+  get headersSubscribed(): boolean {
+    return this.headers;
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  // ---- transport events ----
+
+  onMessage(text: string): void {
+    if (this.closedFlag) return;
+    this.lastActive = Date.now();
+    const parsed = parseMessage(text, this.flavour, this.host.limits.maxBatch);
+    this.flavour = parsed.flavour;
+    const incoming = parsed.incoming;
+    if (incoming.kind === 'unreadable') this.send(errorMessage(this.flavour, NULL_ID, incoming.error));
+    else if (incoming.kind === 'single') this.handle(incoming.item, (m) => this.send(m));
+    else this.handleBatch(incoming.items);
+  }
+
+  onOversized(length: number): void {
+    const max = this.host.limits.maxRecv;
+    this.send(errorMessage(this.flavour, NULL_ID, new RpcError(ErrorCode.INVALID_REQUEST, `request of ${grouped(length)}+ bytes is over the limit of ${grouped(max)} bytes`)));
+  }
+
+  onDrain(): void {
+    this.pump();
+  }
+
+  onClose(reason: string): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    for (const r of this.running) r.done = true;
+    this.running.clear();
+    this.waiting.length = 0;
+    this.host.context.hub.dropListener(this, [...this.subs.keys()]);
+    this.subs.clear();
+    this.log.debug({ reason, requests: this.requests }, 'session closed');
+    this.host.sessionClosed(this);
+  }
+
+  /** Closes the session after what is queued has been sent. */
+  close(reason: string): void {
+    this.conn.close(reason);
+  }
+
+  // ---- notifications ----
+
+  statusChanged(sub: Subscription, status: string | null): void {
+    const alias = this.subs.get(sub.hex);
+    if (alias === undefined || this.closedFlag) return;
+    const msg = notificationMessage(this.flavour, 'blockchain.scripthash.subscribe', `[${JSON.stringify(alias)},${status === null ? 'null' : `"${status}"`}]`);
+    if (this.holding > 0) this.held.set(sub.hex, msg);
+    else this.send(msg);
+  }
+
+  /** A new tip for headers subscribers: the notification's params text. */
+  notifyHeader(headerJson: string): void {
+    if (this.headers && !this.closedFlag) this.send(notificationMessage(this.flavour, 'blockchain.headers.subscribe', `[${headerJson}]`));
+  }
+
+  // ---- SessionContext ----
+
+  async subscribe(scriptHash: Buffer, hexAsSent: string): Promise<string | null> {
+    const hex = hexAsSent.toLowerCase();
+    const max = this.host.context.limits.maxSubs;
+    if (!this.subs.has(hex) && this.subs.size >= max) throw new RpcError(ErrorCode.BAD_REQUEST, `too many subscriptions (the limit is ${grouped(max)} per session)`);
+    const had = this.subs.get(hex);
+    this.subs.set(hex, hexAsSent);
+    try {
+      return await this.host.context.hub.subscribe(this, scriptHash, hex);
+    } catch (err) {
+      if (had === undefined) this.subs.delete(hex);
+      throw err;
+    } finally {
+      // Closed while subscribing: the hub must not keep us.
+      if (this.closedFlag) this.host.context.hub.dropListener(this, [hex]);
+    }
+  }
+
+  unsubscribe(hexAsSent: string): boolean {
+    const hex = hexAsSent.toLowerCase();
+    const was = this.host.context.hub.unsubscribe(this, hex);
+    this.subs.delete(hex);
+    return was;
+  }
+
+  subscribeHeaders(): void {
+    this.headers = true;
+  }
+
+  // ---- timeouts ----
+
+  /** Called about once a second: times out slow requests, closes a session silent for too long. */
+  sweep(now: number): void {
+    if (this.closedFlag) return;
+    const { requestTimeoutMs, sessionTimeoutMs } = this.host.limits;
+    if (now - this.lastActive > sessionTimeoutMs && this.running.size === 0) {
+      this.close(`no request for ${Math.round(sessionTimeoutMs / 1000)} s`);
+      return;
+    }
+    for (const r of this.running) {
+      if (now - r.started < requestTimeoutMs) continue;
+      r.done = true;
+      this.running.delete(r);
+      r.finish(errorMessage(this.flavour, r.id, new RpcError(ErrorCode.SERVER_BUSY, 'server busy - request timed out')));
+    }
+  }
+
+  // ---- requests ----
+
+  private send(message: string): void {
+    if (!this.closedFlag) this.conn.send(message);
+  }
+
+  private handle(item: Item, reply: (message: string) => void): void {
+    if (item.kind === 'invalid') {
+      reply(errorMessage(this.flavour, item.id, item.error));
+      return;
+    }
+    if (!this.versionSeen) {
+      if (item.kind === 'request' && item.method === 'server.version') {
+        this.negotiate(item.id, item.params, reply);
+        return;
+      }
+      this.log.info({ method: item.method }, 'closing session: server.version must be the first message');
+      if (item.kind === 'request') reply(errorMessage(this.flavour, item.id, new RpcError(ErrorCode.BAD_REQUEST, 'use server.version to identify client')));
+      this.close('server.version was not the first message');
+      return;
+    }
+    // Clients' notifications are never executed (ElectrumX ignores them too).
+    if (item.kind === 'notification') return;
+    if (item.method === 'server.version') {
+      reply(errorMessage(this.flavour, item.id, new RpcError(ErrorCode.BAD_REQUEST, 'server.version already sent')));
+      return;
+    }
+    const { id, method, params } = item;
+    this.schedule(() => this.execute(id, method, params, reply));
+  }
+
+  private negotiate(id: WireId, params: Params, reply: (m: string) => void): void {
+    this.versionSeen = true;
+    let args: unknown[];
+    try {
+      args = bindArgs('server.version', VERSION_SIG, params);
+    } catch (err) {
+      reply(errorMessage(this.flavour, id, err as RpcError));
+      this.close('bad server.version');
+      return;
+    }
+    const [name, requested] = args;
+    if (name) this.clientName = String(name).slice(0, 100);
+    const v = negotiate(requested);
+    if (v === null) {
+      reply(errorMessage(this.flavour, id, new RpcError(ErrorCode.BAD_REQUEST, `unsupported protocol version: ${shown(requested)}`)));
+      this.close('unsupported protocol version');
+      return;
+    }
+    this.version = v;
+    this.table = this.host.methods.for(v);
+    this.log.debug({ client: this.clientName, version: versionString(v) }, 'session negotiated');
+    reply(resultMessage(this.flavour, id, JSON.stringify([this.host.context.info.software, versionString(v)])));
+  }
+
+  private schedule(task: () => Promise<void>): void {
+    this.waiting.push(task);
+    this.pump();
+  }
+
+  /** Starts waiting requests while there is room and the connection takes output. */
+  private pump(): void {
+    const { maxConcurrent, maxQueued } = this.host.limits;
+    while (!this.closedFlag && this.active < maxConcurrent && this.waiting.length > 0 && !this.conn.congested) {
+      const task = this.waiting.shift()!;
+      this.active++;
+      void task().finally(() => {
+        this.active--;
+        this.pump();
+      });
+    }
+    const stop = this.waiting.length >= maxQueued || (this.conn.congested && this.waiting.length > 0);
+    if (stop && !this.readingPaused) {
+      this.readingPaused = true;
+      this.conn.pause();
+    } else if (!stop && this.readingPaused && this.waiting.length < maxQueued / 2) {
+      this.readingPaused = false;
+      this.conn.resume();
+    }
+  }
+
+  private async execute(id: WireId, method: string, params: Params, reply: (m: string) => void): Promise<void> {
+    this.requests++;
+    const r: Running = { started: Date.now(), done: false, finish: reply, id };
+    this.running.add(r);
+    let message: string;
+    try {
+      const def = this.table!.get(method);
+      if (!def) throw new RpcError(ErrorCode.METHOD_NOT_FOUND, `unknown method ${JSON.stringify(method.length > 100 ? `${method.slice(0, 100)}...` : method)}`);
+      const args = bindArgs(method, def.sig, params);
+      let result: unknown;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          result = await def.run(this.call, args);
+          break;
+        } catch (err) {
+          if (!(err instanceof ChainMovedError) || attempt >= CHAIN_RETRIES) throw err;
+        }
+      }
+      const json = result instanceof JsonText ? result.text : (JSON.stringify(result) ?? 'null');
+      message = json.length > this.host.context.limits.maxSend ? errorMessage(this.flavour, id, responseTooLarge(this.host.context.limits.maxSend)) : resultMessage(this.flavour, id, json);
+    } catch (err) {
+      message = errorMessage(this.flavour, id, this.asRpcError(err, method));
+    }
+    if (r.done) return; // timed out or closed meanwhile
+    r.done = true;
+    this.running.delete(r);
+    reply(message);
+  }
+
+  private asRpcError(err: unknown, method: string): RpcError {
+    if (err instanceof RpcError) return err;
+    if (err instanceof ChainMovedError) return new RpcError(ErrorCode.SERVER_BUSY, 'server busy - the chain changed repeatedly during the request');
+    if (err instanceof DaemonUnavailableError) return new RpcError(ErrorCode.DAEMON_ERROR, `daemon error: the daemon is unavailable (${err.message})`);
+    this.log.error({ err, method }, 'request failed unexpectedly');
+    return new RpcError(ErrorCode.INTERNAL_ERROR, 'internal server error');
+  }
+
+  private handleBatch(items: readonly Item[]): void {
+    const answers: Array<string | undefined> = new Array(items.length);
+    let pending = 0;
+    const subscribes = items.some((i) => i.kind === 'request' && i.method === 'blockchain.scripthash.subscribe');
+    if (subscribes) this.holding++;
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      if (subscribes) this.releaseHeld();
+      const parts = answers.filter((a): a is string => a !== undefined);
+      if (parts.length === 0) return;
+      const max = this.host.context.limits.maxSend;
+      let size = 2;
+      for (let i = 0; i < parts.length; i++) {
+        size += parts[i]!.length + 1;
+        if (size > max) parts[i] = errorMessage(this.flavour, idOf(parts[i]!), responseTooLarge(max));
+      }
+      this.send(batchMessage(parts));
+    };
+    items.forEach((item, i) => {
+      if (item.kind !== 'notification') pending++;
+      this.handle(item, (m) => {
+        answers[i] = m;
+        if (--pending === 0) finish();
+      });
+    });
+    if (pending === 0) finish();
+  }
+
+  private releaseHeld(): void {
+    if (--this.holding > 0) return;
+    for (const m of this.held.values()) this.send(m);
+    this.held.clear();
+  }
+}
+
+/** The id of an answer we built (its text ends with ,"id":<id>}). */
+function idOf(message: string): WireId {
+  const at = message.lastIndexOf('"id":');
+  return message.slice(at + 5, -1);
+}

@@ -1,0 +1,136 @@
+// Everything about a script's Electrum status, in one place: which transactions count, in which
+// order, with which heights, and how they are hashed.
+//   confirmed: chain order (height, then position: tx_num order), "txid:height:"
+//   mempool:   height 0 before -1 (-1 = spends an unconfirmed output), ties by txid in display
+//              hex order (protocol 1.6; ElectrumX uses this order for every version)
+//   status:    sha256 of the concatenation, hex; null without any transaction. Fees are not hashed.
+// A long confirmed history is hashed once: the SHA-256 state after it is kept and extended with
+// the entries of new blocks, so a new transaction costs one short read, not the whole history.
+import { createHash, type Hash } from 'node:crypto';
+import { toDisplayHex } from '../chain/hash.js';
+import type { HistoryEntry, IndexReader, ScriptKey } from '../index/types.js';
+import type { Mempool } from '../mempool/mempool.js';
+import type { MempoolTx } from '../mempool/tx.js';
+import { ErrorCode, RpcError } from './errors.js';
+
+/** History entries read per index call when walking a long history. */
+export const HISTORY_PAGE = 4096;
+/** Confirmed histories at least this long keep their hash state between computations. */
+const KEEP_STATE_FROM = 64;
+
+export class HistoryTooLargeError extends RpcError {
+  constructor() {
+    super(ErrorCode.BAD_REQUEST, 'history too large');
+  }
+}
+
+/** Display-hex order of two internal-order txids (compares from the last byte). */
+export function compareDisplayOrder(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 31; i >= 0; i--) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+/** A script's mempool transactions in the protocol's order. Read synchronously with the view. */
+export function mempoolPart(mempool: Mempool, script: ScriptKey): MempoolTx[] {
+  const txs = mempool.txsOf(script);
+  if (txs.length > 1) {
+    const ids = new Map(txs.map((t) => [t, t.txid]));
+    txs.sort((a, b) => b.height - a.height || compareDisplayOrder(ids.get(a)!, ids.get(b)!));
+  }
+  return txs;
+}
+
+/** Walks a script's confirmed history in pages, in chain order; throws HistoryTooLargeError past `limit`. */
+export async function forEachHistoryPage(
+  reader: IndexReader, scriptHash: Buffer, limit: number, fromTxNum: number, visit: (page: readonly HistoryEntry[]) => void,
+): Promise<number> {
+  let from = fromTxNum;
+  let total = 0;
+  for (;;) {
+    const page = await reader.getHistory(scriptHash, { limit: HISTORY_PAGE, fromTxNum: from });
+    total += page.length;
+    if (total > limit) throw new HistoryTooLargeError();
+    if (page.length > 0) visit(page);
+    if (page.length < HISTORY_PAGE) return total;
+    from = page[page.length - 1]!.txNum + 1;
+  }
+}
+
+/** One confirmed entry as the status hashes it. */
+export interface StatusEntry {
+  readonly txid: Uint8Array;
+  readonly height: number;
+}
+
+function entriesText(entries: readonly StatusEntry[]): string {
+  let s = '';
+  for (const e of entries) s += `${toDisplayHex(e.txid)}:${e.height}:`;
+  return s;
+}
+
+/**
+ * The confirmed part of a script's status, kept between computations while the chain only grows:
+ * the text of a short history, or the SHA-256 state after a long one (a hash state costs ~750
+ * bytes, more than the text of a few entries).
+ */
+export class ConfirmedStatus {
+  private text: string | null = '';
+  private hash: Hash | null = null;
+
+  private constructor(
+    /** Reorg epoch of the views it was read from; another epoch means read again. */
+    readonly epoch: number,
+    /** Every history entry below this tx number is included. */
+    public txCount: number,
+    public entries: number,
+  ) {}
+
+  /** Reads a script's whole confirmed history (in pages); HistoryTooLargeError past `limit`. */
+  static async read(reader: IndexReader, scriptHash: Buffer, txCount: number, epoch: number, limit: number): Promise<ConfirmedStatus> {
+    const c = new ConfirmedStatus(epoch, txCount, 0);
+    await forEachHistoryPage(reader, scriptHash, limit, 0, (page) => c.append(page));
+    return c;
+  }
+
+  /** Reads the entries from its tx count up to a later view's; HistoryTooLargeError past `limit`. */
+  async catchUp(reader: IndexReader, scriptHash: Buffer, txCount: number, limit: number): Promise<void> {
+    if (txCount <= this.txCount) return;
+    await forEachHistoryPage(reader, scriptHash, limit - this.entries, this.txCount, (page) => this.append(page));
+    this.txCount = txCount;
+  }
+
+  /** Adds the entries of a block whose transactions are tx numbers [firstTxNum, txCountAfter). */
+  extend(entries: readonly StatusEntry[], firstTxNum: number, txCountAfter: number, limit: number): void {
+    if (txCountAfter <= this.txCount) return; // already read from a view that had the block
+    if (firstTxNum < this.txCount) throw new Error('ConfirmedStatus.extend: block overlaps what is already included');
+    if (this.entries + entries.length > limit) throw new HistoryTooLargeError();
+    this.append(entries);
+    this.txCount = txCountAfter;
+  }
+
+  private append(entries: readonly StatusEntry[]): void {
+    if (entries.length === 0) return;
+    const more = entriesText(entries);
+    this.entries += entries.length;
+    if (this.hash !== null) {
+      this.hash.update(more);
+    } else if (this.entries < KEEP_STATE_FROM) {
+      this.text += more;
+    } else {
+      this.hash = createHash('sha256').update(this.text!).update(more);
+      this.text = null;
+    }
+  }
+
+  /** The status with this mempool part (mempoolPart's order); null without any transaction. */
+  status(mempoolTxs: readonly MempoolTx[]): string | null {
+    if (this.entries === 0 && mempoolTxs.length === 0) return null;
+    const h = this.hash !== null ? this.hash.copy() : createHash('sha256').update(this.text!);
+    if (mempoolTxs.length > 0) {
+      let s = '';
+      for (const tx of mempoolTxs) s += `${toDisplayHex(tx.txid)}:${tx.height}:`;
+      h.update(s);
+    }
+    return h.digest('hex');
+  }
+}

@@ -1,0 +1,258 @@
+// Script subscriptions, shared: one Subscription per scripthash whatever the number of sessions
+// watching it (Fulcrum's SubsMgr), holding the last status sent and the confirmed part it was
+// computed from. After each chain change exactly the subscriptions whose scripts changed are
+// recomputed, a bounded number at a time, and their sessions told when the status differs.
+import type { CommittedBlock, ScriptKey } from '../index/types.js';
+import { scriptKeyOf } from '../index/index.js';
+import type { ChainChange, ChainState } from '../mempool/chain-state.js';
+import { silentLogger, type Logger } from '../log.js';
+import { ConfirmedStatus, mempoolPart, type StatusEntry } from './status.js';
+import { RpcError } from './errors.js';
+
+/** A session, as the hub sees it. */
+export interface StatusListener {
+  statusChanged(sub: Subscription, status: string | null): void;
+}
+
+export class Subscription {
+  /** Last status computed; undefined before the first computation. */
+  status: string | null | undefined = undefined;
+  confirmed: ConfirmedStatus | null = null;
+  /** Why its status cannot be computed now (history too large); it keeps being watched. */
+  failed: RpcError | null = null;
+  readonly listeners = new Set<StatusListener>();
+  /** Blocks touching the script that its confirmed part does not include yet. */
+  pendingBlocks: CommittedBlock[] = [];
+  dirty = true;
+  running: Promise<void> | null = null;
+  queued = false;
+
+  constructor(
+    /** Internal byte order. */
+    readonly scriptHash: Buffer,
+    /** Lower-case display hex, as notifications carry it. */
+    readonly hex: string,
+    readonly key: ScriptKey,
+  ) {}
+}
+
+export interface HubOptions {
+  /** MAX_HISTORY: confirmed entries past which a status is refused. */
+  readonly maxHistory: number;
+  /** Status computations in flight for notifications at once. */
+  readonly concurrency?: number;
+  readonly logger?: Logger;
+}
+
+export class SubscriptionHub {
+  private readonly byHex = new Map<string, Subscription>();
+  private readonly byKey = new Map<ScriptKey, Subscription | Subscription[]>();
+  private readonly queue: Subscription[] = [];
+  private active = 0;
+  private readonly concurrency: number;
+  private readonly maxHistory: number;
+  private readonly log: Logger;
+  /**
+   * Confirmed parts at or past this tx count (in the current epoch) miss no block touching their
+   * script other than those in their pendingBlocks: every block since came with its touched set.
+   */
+  private cleanFrom: number;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly chain: ChainState,
+    opts: HubOptions,
+  ) {
+    this.maxHistory = opts.maxHistory;
+    this.concurrency = opts.concurrency ?? 32;
+    this.log = opts.logger ?? silentLogger();
+    const served = chain.current();
+    this.cleanFrom = served.view.state.txCount;
+    served.view.release();
+  }
+
+  /** Subscriptions held (distinct scripthashes). */
+  get size(): number {
+    return this.byHex.size;
+  }
+
+  /** Subscribes `listener`; resolves with the status it now knows. Rejects with history too large. */
+  async subscribe(listener: StatusListener, scriptHash: Buffer, hex: string): Promise<string | null> {
+    let sub = this.byHex.get(hex);
+    if (!sub) {
+      sub = new Subscription(scriptHash, hex, scriptKeyOf(scriptHash));
+      this.add(sub);
+    }
+    try {
+      if (sub.dirty || sub.status === undefined) await this.refresh(sub);
+    } catch (err) {
+      this.dropIfUnused(sub);
+      throw err;
+    }
+    if (sub.failed) {
+      this.dropIfUnused(sub);
+      throw sub.failed;
+    }
+    // Joined in the same tick as the status is read: every later change is notified.
+    sub.listeners.add(listener);
+    return sub.status ?? null;
+  }
+
+  /** True if `listener` was subscribed to it. */
+  unsubscribe(listener: StatusListener, hex: string): boolean {
+    const sub = this.byHex.get(hex);
+    if (!sub || !sub.listeners.delete(listener)) return false;
+    this.dropIfUnused(sub);
+    return true;
+  }
+
+  /** Drops every subscription of a closed session. */
+  dropListener(listener: StatusListener, hexes: Iterable<string>): void {
+    for (const hex of hexes) this.unsubscribe(listener, hex);
+  }
+
+  /** What a chain change means for the subscriptions; called synchronously by the server. */
+  onChange(change: ChainChange): void {
+    if (change.reorg) {
+      const served = this.chain.current();
+      this.cleanFrom = served.view.state.txCount;
+      served.view.release();
+    }
+    for (const b of change.blocks) {
+      for (const [key, txNums] of b.touched!) {
+        this.forKey(key, (sub) => {
+          if (txNums.length > 0) sub.pendingBlocks.push(b);
+        });
+      }
+    }
+    if (change.scripts === 'all') for (const sub of this.byHex.values()) this.markDirty(sub);
+    else for (const key of change.scripts) this.forKey(key, (sub) => this.markDirty(sub));
+    this.pump();
+  }
+
+  /** Resolves when no recomputation is queued or running (tests, benchmarks). */
+  idle(): Promise<void> {
+    if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private add(sub: Subscription): void {
+    this.byHex.set(sub.hex, sub);
+    const cur = this.byKey.get(sub.key);
+    if (cur === undefined) this.byKey.set(sub.key, sub);
+    else if (Array.isArray(cur)) cur.push(sub);
+    else this.byKey.set(sub.key, [cur, sub]);
+  }
+
+  private dropIfUnused(sub: Subscription): void {
+    if (sub.listeners.size > 0 || this.byHex.get(sub.hex) !== sub) return;
+    this.byHex.delete(sub.hex);
+    const cur = this.byKey.get(sub.key);
+    if (cur === sub) this.byKey.delete(sub.key);
+    else if (Array.isArray(cur)) {
+      const rest = cur.filter((s) => s !== sub);
+      if (rest.length === 1) this.byKey.set(sub.key, rest[0]!);
+      else this.byKey.set(sub.key, rest);
+    }
+    sub.confirmed = null;
+    sub.pendingBlocks = [];
+  }
+
+  private forKey(key: ScriptKey, fn: (sub: Subscription) => void): void {
+    const cur = this.byKey.get(key);
+    if (cur === undefined) return;
+    if (Array.isArray(cur)) cur.forEach(fn);
+    else fn(cur);
+  }
+
+  private markDirty(sub: Subscription): void {
+    sub.dirty = true;
+    if (!sub.queued && sub.listeners.size > 0) {
+      sub.queued = true;
+      this.queue.push(sub);
+    }
+  }
+
+  private pump(): void {
+    while (this.active < this.concurrency && this.queue.length > 0) {
+      const sub = this.queue.shift()!;
+      sub.queued = false;
+      if (!sub.dirty || this.byHex.get(sub.hex) !== sub) continue;
+      this.active++;
+      this.refresh(sub)
+        .catch((err) => this.log.warn({ err: (err as Error).message, scripthash: sub.hex }, 'status recomputation failed'))
+        .finally(() => {
+          this.active--;
+          this.pump();
+          if (this.active === 0 && this.queue.length === 0) {
+            const w = this.idleWaiters;
+            this.idleWaiters = [];
+            for (const r of w) r();
+          }
+        });
+    }
+  }
+
+  /** Recomputes until clean; one computation per subscription at a time. */
+  private refresh(sub: Subscription): Promise<void> {
+    sub.running ??= (async () => {
+      try {
+        while (sub.dirty) {
+          sub.dirty = false;
+          await this.computeOnce(sub);
+        }
+      } finally {
+        sub.running = null;
+      }
+    })();
+    return sub.running;
+  }
+
+  private async computeOnce(sub: Subscription): Promise<void> {
+    const served = this.chain.current();
+    try {
+      // The mempool part is read now, in the same tick as the view.
+      const mem = mempoolPart(served.mempool, sub.key);
+      const { reader, state } = served.view;
+      const blocks = sub.pendingBlocks;
+      sub.pendingBlocks = [];
+      let conf = sub.confirmed;
+      try {
+        if (conf === null || conf.epoch !== served.epoch) {
+          conf = await ConfirmedStatus.read(reader, sub.scriptHash, state.txCount, served.epoch, this.maxHistory);
+        } else {
+          const later: CommittedBlock[] = [];
+          for (const b of blocks) {
+            const end = b.firstTxNum + b.txids!.length;
+            if (end > state.txCount) later.push(b);
+            else conf.extend(blockEntries(b, sub.key), b.firstTxNum, end, this.maxHistory);
+          }
+          sub.pendingBlocks = later.concat(sub.pendingBlocks);
+          // Blocks since cleanFrom all reported their scripts: those not listed did not touch it.
+          if (conf.txCount >= this.cleanFrom && later.length === 0) conf.txCount = Math.max(conf.txCount, state.txCount);
+          else await conf.catchUp(reader, sub.scriptHash, state.txCount, this.maxHistory);
+        }
+      } catch (err) {
+        if (!(err instanceof RpcError)) throw err;
+        sub.failed = err;
+        sub.confirmed = null;
+        return;
+      }
+      sub.failed = null;
+      sub.confirmed = conf;
+      const status = conf.status(mem);
+      const before = sub.status;
+      sub.status = status;
+      if (before !== undefined && before !== status) for (const l of sub.listeners) l.statusChanged(sub, status);
+    } finally {
+      served.view.release();
+    }
+  }
+}
+
+/** The status entries a block adds to a script. */
+function blockEntries(b: CommittedBlock, key: ScriptKey): StatusEntry[] {
+  const nums = b.touched!.get(key);
+  if (!nums) return [];
+  return nums.map((n) => ({ txid: b.txids![n - b.firstTxNum]!, height: b.height }));
+}

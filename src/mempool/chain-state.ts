@@ -1,0 +1,244 @@
+// The state Electrum sessions answer from: one index view (a RocksDB snapshot) and the mempool that
+// belongs with it, switched together in one synchronous step, so that no answer sees a transaction
+// both confirmed and unconfirmed, or neither. A block that extends the served tip switches at
+// once (its transactions leave the mempool in the same step); a reorg keeps serving the old tip
+// until the index is at the daemon's new tip and the mempool has been refreshed against it.
+import { toDisplayHex } from '../chain/hash.js';
+import type { CommittedBlock, IndexCommit, IndexView, ScriptKey } from '../index/types.js';
+import { silentLogger, type Logger } from '../log.js';
+import { Mempool } from './mempool.js';
+import { MempoolRefresher, type RefreshPlan } from './refresh.js';
+import type { MempoolSource } from './source.js';
+import { txKeyOf } from './tx.js';
+
+/** What ChainState needs of the index (AnodeIndex has it). */
+export interface CommitSource {
+  openView(): IndexView;
+  onCommit(listener: (commit: IndexCommit) => void): () => void;
+}
+
+export interface ChainChange {
+  /** The served tip moved: headers subscribers are told (null: only the mempool changed). */
+  readonly tip: { readonly height: number; readonly hash: Buffer } | null;
+  /**
+   * The blocks that extended the tip, with their txids and touched scripts: enough to extend a
+   * confirmed history without reading it (empty after a reorg or a mempool-only change).
+   */
+  readonly blocks: readonly CommittedBlock[];
+  /** Scripts whose status may have changed; 'all' when the scope is unknown. */
+  readonly scripts: ReadonlySet<ScriptKey> | 'all';
+  /** The chain was reorganised: confirmed histories must be read again, not extended. */
+  readonly reorg: boolean;
+}
+
+/** What a request reads: the view (release it when done) and the mempool (read it synchronously, now). */
+export interface Served {
+  readonly view: IndexView;
+  readonly mempool: Mempool;
+  /** Counts reorgs: equal epochs mean the later view extends the earlier one. */
+  readonly epoch: number;
+}
+
+export interface ChainStateOptions {
+  readonly index: CommitSource;
+  readonly source: MempoolSource;
+  /** MEMPOOL_POLL_MS. */
+  readonly pollMs: number;
+  readonly logger?: Logger;
+}
+
+export class ChainState {
+  readonly mempool = new Mempool();
+  private readonly index: CommitSource;
+  private readonly refresher: MempoolRefresher;
+  private readonly log: Logger;
+  private readonly pollMs: number;
+  private readonly listeners = new Set<(change: ChainChange) => void>();
+  private served: IndexView | null = null;
+  private epochN = 0;
+  /** Set between a disconnecting commit (or one we cannot follow block by block) and the refresh that ends it. */
+  private reorg: { touched: Set<ScriptKey> | 'all' } | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private failing = false;
+  private stopped = false;
+
+  constructor(opts: ChainStateOptions) {
+    this.index = opts.index;
+    this.refresher = new MempoolRefresher(opts.source);
+    this.pollMs = opts.pollMs;
+    this.log = opts.logger ?? silentLogger();
+  }
+
+  /** Opens the served view and loads the mempool; resolves once both are in place. */
+  async start(): Promise<void> {
+    this.served = this.index.openView();
+    this.unsubscribe = this.index.onCommit((c) => this.committed(c));
+    const t0 = performance.now();
+    let delay = 100;
+    while (!this.stopped) {
+      if (await this.refreshOnce()) break;
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 2000);
+    }
+    this.log.info(
+      { txs: this.mempool.size, bytes: this.mempool.bytes, ms: Math.round(performance.now() - t0) },
+      `mempool loaded: ${this.mempool.size} transactions`,
+    );
+    this.timer = setInterval(() => this.refreshSoon(), this.pollMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.unsubscribe?.();
+    this.served?.release();
+    this.served = null;
+  }
+
+  /** Subscribes to changes; returns the unsubscribe function. */
+  onChange(listener: (change: ChainChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The state to answer from now. */
+  current(): Served {
+    if (!this.served) throw new Error('chain state not started');
+    return { view: this.served.retain(), mempool: this.mempool, epoch: this.epochN };
+  }
+
+  get tip(): { height: number; hash: Buffer } {
+    if (!this.served) throw new Error('chain state not started');
+    return { height: this.served.state.height, hash: this.served.state.tipHash };
+  }
+
+  get epoch(): number {
+    return this.epochN;
+  }
+
+  /** Looks at the daemon's mempool now (after a broadcast, a block, or on the poll timer). */
+  refreshSoon(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await this.refreshOnce();
+      } while (this.again && !this.stopped);
+      this.running = null;
+    })();
+  }
+
+  /** Waits for a refresh in progress (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private committed(c: IndexCommit): void {
+    if (!this.served || this.stopped) return;
+    const extends_ =
+      this.reorg === null &&
+      c.disconnected === null &&
+      c.connected.length > 0 &&
+      c.connected[0]!.height === this.served.state.height + 1 &&
+      c.connected.every((b) => b.txids !== null && b.touched !== null);
+    if (!extends_) {
+      // Keep answering from the old tip until a refresh against the new one is complete.
+      this.reorg ??= { touched: new Set() };
+      for (const b of c.disconnected ? [c.disconnected, ...c.connected] : c.connected) merge(this.reorg, b.touched);
+      this.log.debug({ height: c.state.height }, 'index moved off the served tip; serving the old tip until the mempool is refreshed');
+      this.refreshSoon();
+      return;
+    }
+    const old = this.served;
+    this.served = this.index.openView();
+    old.release();
+    const touched = new Set<ScriptKey>();
+    for (const b of c.connected) {
+      for (const txid of b.txids!) this.mempool.remove(txKeyOf(txid));
+      for (const s of b.touched!.keys()) touched.add(s);
+    }
+    for (const s of this.mempool.takeDirty()) touched.add(s);
+    this.emit({ tip: { height: c.state.height, hash: c.state.tipHash }, blocks: c.connected, scripts: touched, reorg: false });
+    // Conflicts and evictions the block caused show up in the daemon's mempool.
+    this.refreshSoon();
+  }
+
+  /** One refresh; true if it was applied. */
+  private async refreshOnce(): Promise<boolean> {
+    if (!this.served) return false;
+    const inReorg = this.reorg !== null;
+    const view = inReorg ? this.index.openView() : this.served.retain();
+    try {
+      const tipHex = toDisplayHex(view.state.tipHash);
+      const plan = await this.refresher.plan(view, this.mempool, (best) => best === tipHex);
+      if (this.failing) this.log.info('mempool refresh works again');
+      this.failing = false;
+      if (plan === null || this.stopped) return false;
+      // A commit landed meanwhile: this plan describes a state nobody serves any more.
+      if (inReorg ? this.reorg === null || !this.isLatest(view) : this.served !== view) return false;
+      this.apply(plan, inReorg ? view : null);
+      return true;
+    } catch (err) {
+      if (!this.failing) this.log.warn({ err: (err as Error).message }, 'mempool refresh failed; retrying at the next poll');
+      this.failing = true;
+      return false;
+    } finally {
+      view.release();
+    }
+  }
+
+  /** Whether `view` shows the index's newest commit (a fresh view would have the same tip). */
+  private isLatest(view: IndexView): boolean {
+    const probe = this.index.openView();
+    const same = probe.state.height === view.state.height && probe.state.tipHash.equals(view.state.tipHash);
+    probe.release();
+    return same;
+  }
+
+  private apply(plan: RefreshPlan, newView: IndexView | null): void {
+    for (const k of plan.removed) this.mempool.remove(k);
+    for (const tx of plan.added) this.mempool.add(tx);
+    this.refresher.applied(plan);
+    const dirty = this.mempool.takeDirty();
+    if (newView !== null) {
+      const old = this.served!;
+      this.served = newView.retain();
+      old.release();
+      const r = this.reorg!;
+      this.reorg = null;
+      this.epochN++;
+      if (r.touched !== 'all') for (const s of dirty) r.touched.add(s);
+      this.log.info({ height: newView.state.height, txs: this.mempool.size }, 'serving the new tip after a reorganisation');
+      this.emit({ tip: { height: newView.state.height, hash: newView.state.tipHash }, blocks: [], scripts: r.touched, reorg: true });
+    } else if (dirty.size > 0) {
+      this.emit({ tip: null, blocks: [], scripts: dirty, reorg: false });
+    }
+  }
+
+  private emit(change: ChainChange): void {
+    for (const l of this.listeners) {
+      try {
+        l(change);
+      } catch (err) {
+        this.log.error({ err }, 'a chain change listener threw');
+      }
+    }
+  }
+}
+
+function merge(into: { touched: Set<ScriptKey> | 'all' }, touched: ReadonlyMap<ScriptKey, readonly number[]> | null): void {
+  if (into.touched === 'all') return;
+  if (touched === null) {
+    into.touched = 'all';
+    return;
+  }
+  for (const s of touched.keys()) into.touched.add(s);
+}

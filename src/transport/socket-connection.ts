@@ -1,0 +1,71 @@
+// A Connection over a net.Socket, for tcp:// and (with a tls.TLSSocket, which is one) ssl://.
+// Messages are newline-framed; congestion and close semantics come from BaseConnection.
+import type net from 'node:net';
+import type { Logger } from '../log.js';
+import { BaseConnection } from './backpressure.js';
+import { LineSplitter } from './line-splitter.js';
+import type { ListenerLimits } from './types.js';
+
+export class SocketConnection extends BaseConnection {
+  private readonly splitter: LineSplitter;
+
+  constructor(
+    private readonly socket: net.Socket,
+    kind: 'tcp' | 'ssl',
+    limits: ListenerLimits,
+    log: Logger,
+  ) {
+    super(kind, socket.remoteAddress, socket.remotePort, limits, log);
+    this.splitter = new LineSplitter(
+      limits.maxRecv,
+      (line) => this.deliver(line),
+      (length) => this.oversized(length),
+    );
+    socket.setNoDelay(true);
+    // ECONNRESET, EPIPE and the like: without a listener they would be thrown.
+    socket.on('error', (err) => this.rawError(err));
+    socket.on('close', () => this.rawClosed());
+    // 'drain' fires only when the queue is empty; afterWrite catches the low-water mark earlier.
+    socket.on('drain', this.afterWrite);
+    // Reading starts in startReading(), once the handler exists.
+    socket.pause();
+  }
+
+  protected override startReading(): void {
+    this.socket.on('data', (chunk: Buffer) => {
+      // After close() the input is read only so that the kernel does not reset the connection.
+      if (!this.closed) this.splitter.push(chunk);
+    });
+    this.socket.resume();
+  }
+
+  protected override rawSend(message: string): void {
+    this.socket.write(message + '\n', this.afterWrite);
+  }
+
+  protected override get rawBuffered(): number {
+    return this.socket.writableLength;
+  }
+
+  protected override get rawWritable(): boolean {
+    return this.socket.writable && !this.socket.destroyed;
+  }
+
+  protected override rawPause(): void {
+    this.socket.pause();
+  }
+
+  protected override rawResume(): void {
+    this.socket.resume();
+  }
+
+  protected override rawEnd(): void {
+    this.splitter.stop();
+    this.socket.end();
+  }
+
+  protected override rawDestroy(): void {
+    this.splitter.stop();
+    this.socket.destroy();
+  }
+}
