@@ -6,7 +6,9 @@ import { toDisplayHex } from '../chain/hash.js';
 import { parseTx, type Tx } from '../chain/tx.js';
 import { bitcoinjsNetwork } from '../config/network.js';
 import { findCoin, type CoinParams } from '../config/coins.js';
-import { checkForMempool, decodeTx, RPC_ALREADY_IN_UTXO_SET, RPC_TRANSACTION_ERROR, type AcceptOptions } from './chain/accept.js';
+import { decodeTx, RPC_ALREADY_IN_UTXO_SET, RPC_TRANSACTION_ERROR, TxRejectError } from './chain/accept.js';
+import { acceptMultiple, acceptPackage, acceptSingle, type PackageResult } from './chain/package.js';
+import { feeAt } from './chain/policy.js';
 import { assembleBlock, blockSubsidy, buildCoinbase, regtestGenesis } from './chain/assemble.js';
 import { ChainState } from './chain/chainstate.js';
 import { Engine } from './chain/engine.js';
@@ -15,10 +17,14 @@ import type { BlockRecord } from './chain/record.js';
 import { DevnetRejectError, type DevnetEvent, type MempoolEntry, type StoredBlock } from './chain/types.js';
 import { sha256d } from '../chain/hash.js';
 import { Wallet, type DevnetWallet } from './wallet/wallet.js';
+import { fillMempool, type FillOptions, type FillResult } from './fill.js';
 
 export { DevnetRejectError, OUTPUT_KINDS } from './chain/types.js';
+export { TxRejectError } from './chain/accept.js';
+export type { PackageResult, PackageState, TxResult } from './chain/package.js';
 export type { DevnetEvent, MempoolEntry, OutputKind, SpentOutput, StoredBlock, TxRemovalReason } from './chain/types.js';
 export type { DevnetWallet } from './wallet/wallet.js';
+export type { FillOptions, FillResult } from './fill.js';
 export { MEMPOOL_HEIGHT } from './chain/types.js';
 
 export interface DevnetNodeOptions {
@@ -51,7 +57,6 @@ export class DevnetNode {
   /** The chain and mempool machinery, for the fast-chain builder and scenarios. */
   readonly engine: Engine;
   private mockTime?: number;
-  private readonly fullRbf: boolean;
 
   private constructor(
     readonly coin: CoinParams,
@@ -59,13 +64,12 @@ export class DevnetNode {
     opts: DevnetNodeOptions,
   ) {
     this.mockTime = opts.time;
-    this.fullRbf = opts.fullRbf ?? true;
     const genesis = regtestGenesis();
     const chain = new ChainState(genesis, coin.coinbaseMaturity, coin.subsidyHalvingInterval);
     if (toDisplayHex(chain.tip.hash) !== coin.genesisHash) {
       throw new Error(`devnet genesis ${toDisplayHex(chain.tip.hash)} does not match ${coin.file} genesisHash ${coin.genesisHash}`);
     }
-    this.engine = new Engine(chain, () => this.now(), { fullRbf: this.fullRbf });
+    this.engine = new Engine(chain, () => this.now(), { fullRbf: opts.fullRbf ?? true });
     this.network = bitcoinjsNetwork(coin);
     this.wallet = new Wallet(this, seed);
   }
@@ -192,30 +196,61 @@ export class DevnetNode {
   }
 
   /**
-   * sendrawtransaction: returns the txid or throws DevnetRejectError with bitcoind's code and
-   * message. A tx whose txid is already in the mempool returns its txid, as bitcoind does.
-   * maxFeeRate is in sat/vB (bitcoind's default 0.10 BTC/kvB = 10000 sat/vB; 0 = no limit).
+   * sendrawtransaction (BroadcastTransaction): returns the txid or throws DevnetRejectError with
+   * bitcoind's code and message. A tx whose txid is already in the mempool returns its txid, as
+   * bitcoind does. maxFeeRate is in sat/vB (bitcoind's default 0.10 BTC/kvB = 10000 sat/vB; 0 = no
+   * limit). The entry joins the unbroadcast set (devnet has no peers to announce it to).
    */
   acceptTx(raw: Buffer, opts: { maxFeeRate?: number } = {}): Buffer {
     const tx = decodeTx(raw);
     if (this.engine.mempool.get(tx.txid)) return tx.txid;
     if (this.engine.outputsInUtxoSet(tx)) throw new DevnetRejectError(RPC_ALREADY_IN_UTXO_SET, 'Transaction outputs already in utxo set');
-    if (opts.maxFeeRate) {
-      const probe = this.testAcceptTx(raw);
-      if (probe.fee > opts.maxFeeRate * probe.vsize) {
-        throw new DevnetRejectError(RPC_TRANSACTION_ERROR, 'Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)');
-      }
+    // bitcoind test-accepts first when a fee cap is set; the checks are the same as the real submission's.
+    const ok = this.engine.check(raw);
+    if (opts.maxFeeRate && ok.fee > feeAt(Math.round(opts.maxFeeRate * 1000), ok.vsize)) {
+      throw new DevnetRejectError(RPC_TRANSACTION_ERROR, 'Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)');
     }
-    return this.engine.accept(raw).txid;
+    return this.engine.addAccepted(ok, true).txid;
   }
 
-  /** testmempoolaccept: the checks of acceptTx without adding; throws DevnetRejectError. */
-  testAcceptTx(raw: Buffer, opts: AcceptOptions = {}): TestAcceptResult {
-    const tx = decodeTx(raw);
-    if (this.engine.mempool.get(tx.txid)) throw new DevnetRejectError(-26, 'txn-already-in-mempool');
-    if (this.engine.outputsInUtxoSet(tx)) throw new DevnetRejectError(-26, 'txn-already-known');
-    const ok = checkForMempool(raw, this.chain, this.engine.mempool, { fullRbf: this.fullRbf, ...opts });
-    return { txid: ok.tx.txid, wtxid: ok.wtxid, vsize: ok.vsize, fee: ok.fee };
+  /** testmempoolaccept of one tx: every check of acceptTx, nothing added; throws TxRejectError. */
+  testAcceptTx(raw: Buffer): TestAcceptResult {
+    const r = acceptSingle(this.engine, decodeTx(raw), { test: true });
+    if (r.type === 'invalid') throw r.error;
+    if (r.type !== 'valid') throw new TxRejectError('txn-already-in-mempool', undefined, 'conflict');
+    return { txid: r.tx.txid, wtxid: r.wtxid, vsize: r.vsize, fee: r.fee };
+  }
+
+  /**
+   * testmempoolaccept: one tx alone, several as a package (parents first; each tx is checked
+   * against the mempool plus the earlier ones, no conflicts with the mempool allowed). Nothing is
+   * added. Txs are decoded already (the RPC reports decode failures itself).
+   */
+  testMempoolAccept(raws: readonly Buffer[]): PackageResult {
+    const txs = raws.map(decodeTx);
+    if (txs.length === 1) {
+      const r = acceptSingle(this.engine, txs[0]!, { test: true });
+      return { results: new Map([[r.wtxid.toString('hex'), r]]) };
+    }
+    return acceptMultiple(this.engine, txs, { test: true, packageFeerates: false, allowReplacement: false });
+  }
+
+  /**
+   * submitpackage: a child with (some of) its unconfirmed parents, or one tx. Each tx is tried
+   * alone; those failing on fees (or spending a parent that did) are retried together at their
+   * package feerate. maxFeeRate in sat/kvB (undefined: none).
+   */
+  submitPackage(raws: readonly Buffer[], opts: { maxFeeRate?: number } = {}): PackageResult {
+    return acceptPackage(this.engine, raws.map(decodeTx), { maxFeeRate: opts.maxFeeRate, unbroadcast: true });
+  }
+
+  /**
+   * Adds `n` real signed transactions to the mempool quickly (benchmarks): every output kind,
+   * unconfirmed chains, OP_RETURNs. Mines funding blocks first when the confirmed fill coins do
+   * not suffice (coinbases, then 100 blocks of maturity, then the fan-outs). See fill.ts.
+   */
+  fillMempool(n: number, opts: FillOptions = {}): FillResult {
+    return fillMempool(this, n, opts);
   }
 
   // --- mining and reorgs ---

@@ -34,6 +34,8 @@ export interface DevnetServerOptions {
   warmupMs?: number;
   /** Like bitcoind -prune=1 (manual pruning): getblockchaininfo says pruned; no block is pruned yet. */
   prune?: boolean;
+  /** Like bitcoind -txindex=1 (default: on, off in prune mode, as the harness runs bitcoind). */
+  txindex?: boolean;
   log?: Logger;
 }
 
@@ -86,6 +88,7 @@ export class DevnetServer {
       node: opts.node,
       faults,
       prune: opts.prune ?? false,
+      txindex: opts.txindex ?? !(opts.prune ?? false),
       startedAt: Math.floor(Date.now() / 1000),
       zmqNotifications: (): ZmqNotification[] => ZMQ_NOTIFIERS.map((type) => ({ type, address: zmq.url, hwm: ZMQ_DEFAULT_HWM })),
     };

@@ -45,12 +45,17 @@ describe('devnet model: acceptTx', () => {
     rejects(() => node.acceptTx(missing), -25, 'bad-txns-inputs-missingorspent');
     const tooMuch = mutate(raw, (tx) => { tx.outs[0]!.value = 60_00000000; });
     rejects(() => node.acceptTx(tooMuch), -26, /^bad-txns-in-belowout, value in \(\d+\.\d+\) < value out \(\d+\.\d+\)$/);
-    rejects(() => node.wallet.pay([{ address: node.wallet.address('p2pkh', 3), value: 100 }]), -26, 'dust');
-    rejects(() => node.wallet.pay([{ address: node.wallet.address('p2pkh', 3), value: 100_000 }], { feeRate: 0.2 }), -26, /^min relay fee not met, \d+ < \d+$/);
+    // Core 29+: one dust output is allowed only in a 0-fee tx (ephemeral dust); two never.
+    rejects(() => node.wallet.pay([{ address: node.wallet.address('p2pkh', 3), value: 100 }]), -26, 'dust, tx with dust output must be 0-fee');
+    const twoDust = [{ address: node.wallet.address('p2pkh', 3), value: 100 }, { address: node.wallet.address('p2wpkh', 3), value: 100 }];
+    rejects(() => node.wallet.pay(twoDust), -26, 'dust');
+    // Core 30+: the relay minimum is 0.1 sat/vB, the fee for a vsize rounded up.
+    node.wallet.pay([{ address: node.wallet.address('p2pkh', 3), value: 100_000 }], { feeRate: 0.2 });
+    rejects(() => node.wallet.pay([{ address: node.wallet.address('p2pkh', 3), value: 100_000 }], { feeRate: 0.05 }), -26, /^min relay fee not met, \d+ < \d+$/);
     const tip = node.block(node.tipHash())!;
     const young = { txid: tip.block.txs[0]!.txid, vout: 0 };
     rejects(() => node.wallet.pay([{ address: node.wallet.address('p2pkh', 3), value: 100_000 }], { coins: [young] }), -26, 'bad-txns-premature-spend-of-coinbase, tried to spend coinbase at depth 1');
-    assert.equal(node.mempool().length, 0);
+    assert.equal(node.mempool().length, 1);
   });
 
   test('already in mempool returns the txid; already in chain is -27', async () => {
@@ -69,7 +74,10 @@ describe('devnet model: acceptTx', () => {
     const node = await fundedNode('accept-rbf');
     const coin = node.wallet.coins({ from: ['p2wpkh'], confirmedOnly: true })[0]!;
     const first = node.wallet.pay([{ address: node.wallet.address('p2wpkh', 4), value: 1_000_000 }], { coins: [coin], feeRate: 5 });
-    rejects(() => node.wallet.pay([{ address: node.wallet.address('p2wpkh', 5), value: 1_000_000 }], { coins: [coin], feeRate: 5 }), -26, /^insufficient fee, rejecting replacement [0-9a-f]{64}; new feerate/);
+    rejects(() => node.wallet.pay([{ address: node.wallet.address('p2wpkh', 5), value: 1_000_000 }], { coins: [coin], feeRate: 5 }), -26,
+      /^insufficient fee, rejecting replacement [0-9a-f]{64}, not enough additional fees to relay; 0\.00 < 0\.000000\d\d$/);
+    rejects(() => node.wallet.pay([{ address: node.wallet.address('p2wpkh', 5), value: 1_000_000 }], { coins: [coin], feeRate: 4 }), -26,
+      /^insufficient fee, rejecting replacement [0-9a-f]{64}, less fees than conflicting txs; 0\.0000\d+ < 0\.0000\d+$/);
     const events: DevnetEvent[] = [];
     node.on((e) => events.push(e));
     const second = node.wallet.pay([{ address: node.wallet.address('p2wpkh', 5), value: 1_000_000 }], { coins: [coin], feeRate: 20 });

@@ -15,7 +15,7 @@ const GENESIS_HEADER =
 const HEADER_KEYS = ['hash', 'confirmations', 'height', 'version', 'versionHex', 'merkleroot', 'time', 'mediantime', 'nonce', 'bits', 'difficulty', 'chainwork', 'nTx'];
 const TX_KEYS = ['txid', 'hash', 'version', 'size', 'vsize', 'weight', 'locktime', 'vin', 'vout'];
 const MEMPOOL_ENTRY_KEYS = [
-  'vsize', 'weight', 'time', 'height', 'descendantcount', 'descendantsize', 'ancestorcount', 'ancestorsize', 'wtxid',
+  'vsize', 'weight', 'time', 'height', 'descendantcount', 'descendantsize', 'ancestorcount', 'ancestorsize', 'chunkweight', 'wtxid',
   'fees', 'depends', 'spentby', 'bip125-replaceable', 'unbroadcast',
 ];
 
@@ -230,7 +230,7 @@ describe('RPC methods', () => {
       const p = verbose[parent]!;
       const c = verbose[child]!;
       assert.deepEqual(Object.keys(p), MEMPOOL_ENTRY_KEYS);
-      assert.deepEqual(Object.keys(p.fees), ['base', 'modified', 'ancestor', 'descendant']);
+      assert.deepEqual(Object.keys(p.fees), ['base', 'modified', 'ancestor', 'descendant', 'chunk']);
       assert.deepEqual(p.spentby, [child]);
       assert.deepEqual(c.depends, [parent]);
       assert.equal(c.ancestorcount, 2);
@@ -243,10 +243,11 @@ describe('RPC methods', () => {
       const info = await call<Obj>('getmempoolinfo');
       assert.deepEqual(Object.keys(info), [
         'loaded', 'size', 'bytes', 'usage', 'total_fee', 'maxmempool', 'mempoolminfee', 'minrelaytxfee', 'incrementalrelayfee', 'unbroadcastcount', 'fullrbf',
+        'permitbaremultisig', 'maxdatacarriersize', 'limitclustercount', 'limitclustersize', 'optimal',
       ]);
       assert.equal(info.size, 2);
       assert.equal(info.bytes, p.vsize + c.vsize);
-      assert.equal(info.minrelaytxfee, 0.00001);
+      assert.equal(info.minrelaytxfee, 0.000001);
     });
   });
 

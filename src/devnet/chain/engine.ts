@@ -2,7 +2,7 @@
 // every change as a DevnetEvent in bitcoind's order (disconnects, then per connected block its
 // mempool removals and the block, then re-added transactions, then reorg evictions).
 import { isCoinbase, type Tx } from '../../chain/tx.js';
-import { checkForMempool, type AcceptOptions, type Accepted } from './accept.js';
+import { checkForMempool, checkScripts, type AcceptOptions, type Accepted } from './accept.js';
 import { BlockInvalidError, ChainState } from './chainstate.js';
 import { isFinalTx } from './final.js';
 import { Entry, Mempool, type Removal } from './mempool.js';
@@ -11,9 +11,16 @@ import type { DevnetEvent } from './types.js';
 import { outpointKey } from './utxo.js';
 import { DevnetRejectError } from './types.js';
 
+export interface SubmitOptions extends AcceptOptions {
+  /** Submitted locally (RPC, wallet): the entry joins bitcoind's unbroadcast set. */
+  readonly unbroadcast?: boolean;
+}
+
 export class Engine {
   readonly mempool = new Mempool();
   private readonly listeners = new Set<(e: DevnetEvent) => void>();
+  /** Events of staged (not yet committed) mempool changes. */
+  private deferred?: DevnetEvent[];
 
   constructor(
     readonly chain: ChainState,
@@ -27,28 +34,72 @@ export class Engine {
   }
 
   emit(e: DevnetEvent): void {
+    if (this.deferred) {
+      this.deferred.push(e);
+      return;
+    }
     for (const l of [...this.listeners]) l(e);
+  }
+
+  /** The defaults every acceptance starts from (full RBF or not). */
+  get defaults(): AcceptOptions {
+    return this.acceptDefaults;
+  }
+
+  /**
+   * Runs `f` with mempool changes staged: kept (and their events emitted, in order) when it
+   * returns true, undone without a trace (sequence numbers included) otherwise or on a throw.
+   */
+  staged(f: () => boolean): boolean {
+    if (this.deferred) throw new Error('staging does not nest');
+    this.mempool.begin();
+    this.deferred = [];
+    let keep = false;
+    try {
+      keep = f();
+    } finally {
+      const events = this.deferred;
+      this.deferred = undefined;
+      if (keep) {
+        this.mempool.commit();
+        for (const e of events) this.emit(e);
+      } else {
+        this.mempool.rollback();
+      }
+    }
+    return keep;
   }
 
   private emitRemovals(removals: Removal[]): void {
     for (const r of removals) this.emit({ type: 'txRemoved', txid: r.txid, mempoolSequence: r.sequence, reason: r.reason });
   }
 
-  /** Validates and adds to the mempool (replacing conflicts), emitting events; returns the entry. */
-  accept(raw: Buffer, opts: AcceptOptions = {}): Entry {
-    const ok = checkForMempool(raw, this.chain, this.mempool, { ...this.acceptDefaults, ...opts });
-    return this.addAccepted(raw, ok);
+  /** Validates (scripts included unless skipped) and adds to the mempool (replacing conflicts), emitting events. */
+  accept(raw: Buffer, opts: SubmitOptions = {}): Entry {
+    const ok = this.check(raw, opts);
+    return this.addAccepted(ok, opts.unbroadcast ?? false);
   }
 
-  private addAccepted(raw: Buffer, ok: Accepted): Entry {
+  /** Every check of accept(), changing nothing (testmempoolaccept). */
+  check(raw: Buffer, opts: AcceptOptions = {}): Accepted {
+    const merged = { ...this.acceptDefaults, ...opts };
+    const ok = checkForMempool(raw, this.chain, this.mempool, merged);
+    if (!merged.skipScripts) checkScripts(ok);
+    return ok;
+  }
+
+  /** Adds a checked tx: its conflicts (with descendants) leave as 'replaced', then txAdded. */
+  addAccepted(ok: Accepted, unbroadcast = false): Entry {
     for (const e of ok.replaced) {
       // Descendants first, so each removal leaves a consistent pool.
-      if (this.mempool.get(e.txid)) this.emitRemovals(this.mempool.removeRecursive(e, 'replaced'));
+      if (this.mempool.getKey(e.key) === e) this.emitRemovals(this.mempool.removeRecursive(e, 'replaced'));
     }
     const tip = this.chain.tip;
-    const entry = this.mempool.add(
-      (seq) => new Entry(ok.tx.txid, ok.wtxid, Buffer.from(raw), ok.tx, ok.fee, ok.vsize, ok.weight, this.now(), tip.height, seq, ok.prevouts),
-    );
+    const entry = this.mempool.add((seq) => {
+      const e = new Entry(ok.tx.txid, ok.wtxid, Buffer.from(ok.raw), ok.tx, ok.fee, ok.vsize, ok.weight, this.now(), tip.height, seq, ok.prevouts);
+      e.unbroadcast = unbroadcast;
+      return e;
+    });
     this.emit({ type: 'txAdded', entry, mempoolSequence: entry.sequence });
     return entry;
   }

@@ -67,6 +67,8 @@ export interface MempoolEntry {
   readonly sequence: number;
   /** The spent outputs, per input. */
   readonly prevouts: readonly SpentOutput[];
+  /** In bitcoind's unbroadcast set: submitted locally (RPC, wallet), never announced to a peer. */
+  readonly unbroadcast: boolean;
 }
 
 export type TxRemovalReason = 'block' | 'conflict' | 'reorg' | 'replaced' | 'expiry';

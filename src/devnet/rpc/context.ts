@@ -13,6 +13,8 @@ export interface RpcContext {
   readonly faults: FaultInjector;
   /** Started in manual pruning mode (bitcoind -prune=1). */
   readonly prune: boolean;
+  /** -txindex: getrawtransaction finds confirmed txs without a block hash; getindexinfo lists it. */
+  readonly txindex: boolean;
   zmqNotifications(): ZmqNotification[];
   /** Unix seconds the server started (uptime). */
   readonly startedAt: number;

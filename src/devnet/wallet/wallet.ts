@@ -29,6 +29,10 @@ export interface PaymentOptions {
   confirmedOnly?: boolean;
   /** nSequence of every input; default 0xfffffffd (signals RBF, like Core's wallet). */
   sequence?: number;
+  /** Transaction version (default 2; 3 makes a TRUC tx). */
+  version?: number;
+  /** Pay exactly this fee (satoshis) instead of feeRate; 0 is allowed (for package CPFP). */
+  fee?: number;
 }
 
 export interface WalletCoin {
@@ -60,6 +64,7 @@ export interface DevnetWallet {
 }
 
 const MAX_UNCONFIRMED_ANCESTORS = 20;
+const MAX_CLUSTER_FOR_SPEND = 60;
 
 export class Wallet implements DevnetWallet {
   private readonly keys = new Map<string, KeySet>();
@@ -153,15 +158,16 @@ export class Wallet implements DevnetWallet {
     const feeFor = (w: number) => Math.ceil((Math.ceil(w / 4) * feeRate));
     const selected = opts.coins ? this.exactCoins(opts.coins) : this.select(target, feeRate, weightOf, opts);
     const total = selected.reduce((s, c) => s + c.value, 0);
-    let fee = feeFor(weightOf(selected, true));
+    let fee = opts.fee ?? feeFor(weightOf(selected, true));
     let changeValue = total - target - fee;
     if (changeValue < dustThreshold(change.script)) {
+      if (opts.fee !== undefined && changeValue !== 0) throw new Error(`cannot pay exactly ${opts.fee}: change ${changeValue} would be dust`);
       fee = total - target;
       changeValue = 0;
-      if (fee < feeFor(weightOf(selected, false))) throw new Error(`insufficient funds: have ${total}, need ${target} + fee`);
+      if (fee < (opts.fee ?? feeFor(weightOf(selected, false)))) throw new Error(`insufficient funds: have ${total}, need ${target} + fee`);
     }
     const tx = new bitcoin.Transaction();
-    tx.version = 2;
+    tx.version = opts.version ?? 2;
     tx.locktime = this.node.tipHeight();
     for (const c of selected) tx.addInput(c.txid, c.vout, opts.sequence ?? 0xfffffffd);
     for (const o of outputs) tx.addOutput(o.script, o.value);
@@ -189,7 +195,8 @@ export class Wallet implements DevnetWallet {
     for (const c of candidates) {
       if (!c.confirmed) {
         const e = mempool.get(c.txid);
-        if (e && mempool.ancestors(e).length + 1 >= MAX_UNCONFIRMED_ANCESTORS) continue;
+        // Stay clear of the cluster limit (64 txs) too.
+        if (e && (mempool.ancestors(e).length + 1 >= MAX_UNCONFIRMED_ANCESTORS || mempool.cluster(e, MAX_CLUSTER_FOR_SPEND).length >= MAX_CLUSTER_FOR_SPEND)) continue;
       }
       chosen.push(c);
       total += c.value;

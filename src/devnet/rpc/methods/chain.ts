@@ -118,8 +118,9 @@ export const chainMethods: MethodSpec[] = [
     name: 'getindexinfo',
     args: [{ names: 'index_name', type: 'string', optional: true }],
     summary: 'Returns the status of one or all available indices currently running in the node.',
-    run({ node }, [name]) {
-      // devnet always serves transactions by txid, like -txindex=1.
+    run({ node, txindex }, [name]) {
+      // Only the transaction index exists (as bitcoind -txindex=1); nothing without it.
+      if (!txindex) return {};
       const info = { txindex: { synced: true, best_block_height: node.tipHeight() } };
       if (name === null || name === undefined || name === 'txindex') return info;
       return {};

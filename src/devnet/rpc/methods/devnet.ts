@@ -1,5 +1,5 @@
 // devnet-only controls, reachable over RPC by out-of-process tests and the demo:
-// devnet_pay, devnet_newaddress, devnet_mine, devnet_reorg, devnet_fault.
+// devnet_pay, devnet_newaddress, devnet_mine, devnet_fillmempool, devnet_reorg, devnet_fault.
 import { toDisplayHex } from '../../../chain/hash.js';
 import { OUTPUT_KINDS, type OutputKind } from '../../node.js';
 import { reorg as scenarioReorg } from '../../scenario.js';
@@ -65,6 +65,34 @@ export const devnetMethods: MethodSpec[] = [
       const address = opt(params, 1, node.wallet.address('p2wpkh', 0));
       if (!isValidAddress(node, address)) throw new RpcError(RPC.INVALID_ADDRESS_OR_KEY, 'Error: Invalid address');
       return asRpc(() => node.generateToAddress(Math.max(0, n), address)).map(toDisplayHex);
+    },
+  },
+  {
+    name: 'devnet_fillmempool',
+    args: [
+      { names: 'n', type: 'number' },
+      { names: 'options', type: 'object', optional: true },
+    ],
+    summary: 'Adds n signed transactions of every output kind (with unconfirmed chains) to the mempool, mining funding blocks first if needed. '
+      + 'options: seed, chain_share, max_depth, verify, txids (return the txids). Returns {added, funding_blocks, seconds, mempool_size[, txids]}.',
+    run({ node }, params) {
+      const n = int(params[0]);
+      if (n < 0 || n > 1_000_000) throw new RpcError(RPC.INVALID_PARAMETER, 'n must be between 0 and 1000000');
+      const o = opt<Record<string, unknown>>(params, 1, {});
+      const num = (k: string): number | undefined => (o[k] === undefined || o[k] === null ? undefined : Number(o[k]));
+      const r = node.fillMempool(n, {
+        seed: o.seed === undefined ? undefined : String(o.seed),
+        chainShare: num('chain_share'),
+        maxDepth: num('max_depth'),
+        verify: o.verify === true,
+      });
+      return {
+        added: r.txids.length,
+        funding_blocks: r.fundingBlocks,
+        seconds: Math.round(r.seconds * 1000) / 1000,
+        mempool_size: node.mempool().length,
+        ...(o.txids === true ? { txids: r.txids.map(toDisplayHex) } : {}),
+      };
     },
   },
   {

@@ -5,7 +5,7 @@ import type { DevnetNode } from '../../node.js';
 import { RpcError, RPC } from '../errors.js';
 import { btc } from '../json.js';
 import { int, opt, type MethodSpec } from '../params.js';
-import { MIN_RELAY_FEE_SATS_PER_KVB } from './mempool.js';
+import { MIN_RELAY_SAT_PER_KVB as MIN_RELAY_FEE_SATS_PER_KVB } from '../../chain/policy.js';
 
 const MAX_TARGET = 1008;
 const MAX_SAMPLES = 5000;

@@ -34,20 +34,34 @@ export function amountToSats(v: unknown): number {
   return sats;
 }
 
+/** ParseFeeRate: a BTC/kvB amount below 1 BTC/kvB, in sat/kvB. */
+export function parseFeeRate(v: unknown): number {
+  const sats = amountToSats(v);
+  if (sats >= 100_000_000) throw new RpcError(RPC.INVALID_PARAMETER, 'Fee rates larger than or equal to 1BTC/kvB are not accepted');
+  return sats;
+}
+
+/** The maxburnamount test: provably unspendable (OP_RETURN) or with invalid opcodes. */
+export function isBurnOutput(script: Buffer): boolean {
+  return solve(script).type === 'nulldata' || (script.length > 0 && script[0] === 0x6a);
+}
+
 interface Located {
   tx: Tx;
   block?: StoredBlock;
   position?: number;
 }
 
-function locate(node: DevnetNode, txid: Buffer, inBlock?: StoredBlock): Located | undefined {
+function locate(node: DevnetNode, txid: Buffer, inBlock: StoredBlock | undefined, txindex: boolean): Located | undefined {
   if (inBlock) {
     const txs = inBlock.block.txs;
     const position = txs.findIndex((t) => t.txid.equals(txid));
     return position < 0 ? undefined : { tx: txs[position]!, block: inBlock, position };
   }
-  const found = node.findTx(txid);
+  // Without -txindex (devnet's prune mode) only the mempool is searched, as GetTransaction does.
+  const found = txindex ? node.findTx(txid) : node.mempoolEntry(txid);
   if (!found) return undefined;
+  if (!('block' in found)) return { tx: found.tx };
   return { tx: found.tx, block: found.block, position: found.position };
 }
 
@@ -60,7 +74,7 @@ export const transactionMethods: MethodSpec[] = [
       { names: 'blockhash', type: 'string', optional: true },
     ],
     summary: 'By default, this call only returns a transaction if it is in the mempool. If -txindex is enabled\nand no blockhash argument is passed, it will return the transaction if it is in any block.',
-    run({ node }, params) {
+    run({ node, txindex }, params) {
       const txid = hashParam(params[0], 'parameter 1');
       const genesis = node.block(node.blockHash(0)!)!;
       if (txid.equals(genesis.header.merkleRoot)) {
@@ -72,9 +86,13 @@ export const transactionMethods: MethodSpec[] = [
         given = node.block(hashParam(params[2], 'parameter 3'));
         if (!given) throw new RpcError(RPC.INVALID_ADDRESS_OR_KEY, 'Block hash not found');
       }
-      const found = locate(node, txid, given);
+      const found = locate(node, txid, given, txindex);
       if (!found) {
-        const what = given ? 'No such transaction found in the provided block' : 'No such mempool or blockchain transaction';
+        const what = given
+          ? 'No such transaction found in the provided block'
+          : txindex
+            ? 'No such mempool or blockchain transaction'
+            : 'No such mempool transaction. Use -txindex or provide a block hash to enable blockchain transaction queries';
         throw new RpcError(RPC.INVALID_ADDRESS_OR_KEY, what + NOT_FOUND_SUFFIX);
       }
       if (v <= 0) return found.tx.raw.toString('hex');
@@ -114,13 +132,12 @@ export const transactionMethods: MethodSpec[] = [
       const tx = decodeHexTx(params[0]);
       if (!tx) throw new RpcError(RPC.DESERIALIZATION_ERROR, 'TX decode failed. Make sure the tx has at least one input.');
       for (const out of tx.outputs) {
-        const unspendable = solve(out.script).type === 'nulldata' || (out.script.length > 0 && out.script[0] === 0x6a);
-        if (unspendable && out.value > maxBurn) {
+        if (isBurnOutput(out.script) && out.value > maxBurn) {
           throw new RpcError(RPC.VERIFY_ERROR, 'Unspendable output exceeds maximum configured by user (maxburnamount)');
         }
       }
       // maxfeerate in BTC/kvB (default 0.10; 0 disables the check); the model takes sat/vB.
-      const maxFeeRate = amountToSats(opt(params, 1, 0.1)) / 1000;
+      const maxFeeRate = parseFeeRate(opt(params, 1, 0.1)) / 1000;
       try {
         return toDisplayHex(node.acceptTx(tx.raw, { maxFeeRate }));
       } catch (e) {
