@@ -2,7 +2,7 @@
 // same index. The wallet ports open once the index has caught up with the daemon's tip and the
 // mempool is loaded (as ElectrumX and Fulcrum do): before that, answers would be stale.
 import { readFileSync } from 'node:fs';
-import type { Settings } from '../config/settings.js';
+import { SettingsError, type Settings } from '../config/settings.js';
 import { formatService } from '../config/services.js';
 import { logger } from '../log.js';
 import { ChainState } from '../mempool/chain-state.js';
@@ -51,7 +51,13 @@ export async function runServe(settings: Settings, hooks: ServeHooks = {}): Prom
   let starting: Promise<void> | null = null;
   if (wallets.some((s) => s.protocol === 'ssl' || s.protocol === 'wss')) {
     // Checked at start-up: a bad certificate must stop us before the long sync, not after it.
-    certificates = loadCertificates({ certFile: settings.sslCertFile!, keyFile: settings.sslKeyFile!, logger: logger('tls') });
+    try {
+      certificates = loadCertificates({ certFile: settings.sslCertFile!, keyFile: settings.sslKeyFile!, logger: logger('tls') });
+    } catch (err) {
+      const message = (err as Error).message;
+      const setting = /^SSL_KEYFILE/.test(message) ? 'SSL_KEYFILE' : 'SSL_CERTFILE';
+      throw new SettingsError(setting, message.replace(/^SSL_(CERT|KEY)FILE /, ''));
+    }
   }
 
   const startServing = async (runtime: SyncRuntime): Promise<void> => {
