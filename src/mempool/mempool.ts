@@ -57,14 +57,14 @@ export class Mempool {
   add(tx: MempoolTx): void {
     if (this.txs.has(tx.key)) return;
     this.txs.set(tx.key, tx);
-    this.rawBytes += tx.raw.length;
+    this.rawBytes += tx.rawSize;
     tx.mempoolInputs = 0;
-    for (const p of tx.prevouts) {
-      this.spenders.set(p, tx);
-      if (this.txs.has(p.slice(0, 32))) tx.mempoolInputs++;
+    for (let i = 0; i < tx.inputCount; i++) {
+      this.spenders.set(tx.prevout(i), tx);
+      if (this.txs.has(tx.prevTxKey(i))) tx.mempoolInputs++;
     }
     // A parent that comes back after its child (from a disconnected block) makes the child -1.
-    for (let vout = 0; vout < tx.outScripts.length; vout++) {
+    for (let vout = 0; vout < tx.outputCount; vout++) {
       const child = this.spenders.get(outpointKeyOf(tx.key, vout));
       if (child === undefined || child === tx) continue;
       if (child.mempoolInputs++ === 0) for (const s of child.scripts()) this.dirty.add(s);
@@ -87,9 +87,12 @@ export class Mempool {
     const tx = this.txs.get(key);
     if (!tx) return undefined;
     this.txs.delete(key);
-    this.rawBytes -= tx.raw.length;
-    for (const p of tx.prevouts) if (this.spenders.get(p) === tx) this.spenders.delete(p);
-    for (let vout = 0; vout < tx.outScripts.length; vout++) {
+    this.rawBytes -= tx.rawSize;
+    for (let i = 0; i < tx.inputCount; i++) {
+      const p = tx.prevout(i);
+      if (this.spenders.get(p) === tx) this.spenders.delete(p);
+    }
+    for (let vout = 0; vout < tx.outputCount; vout++) {
       const child = this.spenders.get(outpointKeyOf(key, vout));
       if (child === undefined) continue;
       child.mempoolInputs--;
@@ -130,8 +133,8 @@ export class Mempool {
   balanceDelta(script: ScriptKey): number {
     let delta = 0;
     for (const tx of this.txsOf(script)) {
-      for (let i = 0; i < tx.outScripts.length; i++) if (tx.outScripts[i] === script) delta += tx.outValues[i]!;
-      for (let i = 0; i < tx.inScripts.length; i++) if (tx.inScripts[i] === script) delta -= tx.inValues[i]!;
+      for (let i = 0; i < tx.outputCount; i++) if (tx.outScript(i) === script) delta += tx.outValue(i);
+      for (let i = 0; i < tx.inputCount; i++) if (tx.inScript(i) === script) delta -= tx.inValue(i);
     }
     return delta;
   }
@@ -140,8 +143,8 @@ export class Mempool {
   utxosOf(script: ScriptKey): MempoolUtxo[] {
     const out: MempoolUtxo[] = [];
     for (const tx of this.txsOf(script)) {
-      for (let vout = 0; vout < tx.outScripts.length; vout++) {
-        if (tx.outScripts[vout] === script && !this.spenders.has(outpointKeyOf(tx.key, vout))) out.push({ tx, vout, value: tx.outValues[vout]! });
+      for (let vout = 0; vout < tx.outputCount; vout++) {
+        if (tx.outScript(vout) === script && !this.spenders.has(outpointKeyOf(tx.key, vout))) out.push({ tx, vout, value: tx.outValue(vout) });
       }
     }
     return out;

@@ -119,9 +119,10 @@ function spentCoins(
     const vout = op.charCodeAt(32) | (op.charCodeAt(33) << 16);
     const parent = done.get(parentKey) ?? (removed.has(parentKey) ? undefined : mempool.get(parentKey));
     if (parent !== undefined) {
-      const script = parent.outScripts[vout];
-      if (script === undefined || script === '') return null;
-      spent.push({ scriptKey: script, value: parent.outValues[vout]! });
+      if (vout >= parent.outputCount) return null;
+      const script = parent.outScript(vout);
+      if (script === '') return null;
+      spent.push({ scriptKey: script, value: parent.outValue(vout) });
       continue;
     }
     if (freshKeys.has(parentKey)) return 'later';

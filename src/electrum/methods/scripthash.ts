@@ -76,7 +76,7 @@ export const scripthashMethods: MethodDef[] = [
           .map((u) => ({ tx_hash: toDisplayHex(u.tx.txid), tx_pos: u.vout, height: 0, value: u.value }));
         // Which confirmed outputs the mempool spends, read now with the mempool part.
         const spent = new Set<string>();
-        for (const tx of mempool.txsOf(key)) for (const op of tx.prevouts) spent.add(op);
+        for (const tx of mempool.txsOf(key)) for (let i = 0; i < tx.inputCount; i++) spent.add(tx.prevout(i));
         const confirmed = await served.view.reader.getUtxos(scriptHash);
         const out = [];
         for (const u of confirmed) {
