@@ -20,20 +20,55 @@ export class Subscription {
   confirmed: ConfirmedStatus | null = null;
   /** Why its status cannot be computed now (history too large); it keeps being watched. */
   failed: RpcError | null = null;
-  readonly listeners = new Set<StatusListener>();
+  /** The sessions watching it: one (the common case) without a Set, several in one. */
+  private watchers: StatusListener | Set<StatusListener> | null = null;
   /** Blocks touching the script that its confirmed part does not include yet. */
-  pendingBlocks: CommittedBlock[] = [];
+  pendingBlocks: CommittedBlock[] | null = null;
   dirty = true;
   running: Promise<void> | null = null;
   queued = false;
 
   constructor(
-    /** Internal byte order. */
-    readonly scriptHash: Buffer,
     /** Lower-case display hex, as notifications carry it. */
     readonly hex: string,
     readonly key: ScriptKey,
   ) {}
+
+  /** Internal-order sha256 of the script (derived: a Buffer per subscription costs ~250 bytes). */
+  get scriptHash(): Buffer {
+    return Buffer.from(this.hex, 'hex').reverse();
+  }
+
+  get listenerCount(): number {
+    const w = this.watchers;
+    return w === null ? 0 : w instanceof Set ? w.size : 1;
+  }
+
+  addListener(l: StatusListener): void {
+    const w = this.watchers;
+    if (w === null) this.watchers = l;
+    else if (w instanceof Set) w.add(l);
+    else if (w !== l) this.watchers = new Set([w, l]);
+  }
+
+  /** True if it was there. */
+  removeListener(l: StatusListener): boolean {
+    const w = this.watchers;
+    if (w === l) {
+      this.watchers = null;
+      return true;
+    }
+    if (!(w instanceof Set) || !w.delete(l)) return false;
+    if (w.size === 1) this.watchers = w.values().next().value!;
+    return true;
+  }
+
+  notify(status: string | null): void {
+    const w = this.watchers;
+    if (w === null) return;
+    if (w instanceof Set) for (const l of w) l.statusChanged(this, status);
+    else w.statusChanged(this, status);
+  }
 }
 
 export interface HubOptions {
@@ -80,7 +115,7 @@ export class SubscriptionHub {
   async subscribe(listener: StatusListener, scriptHash: Buffer, hex: string): Promise<string | null> {
     let sub = this.byHex.get(hex);
     if (!sub) {
-      sub = new Subscription(scriptHash, hex, scriptKeyOf(scriptHash));
+      sub = new Subscription(hex, scriptKeyOf(scriptHash));
       this.add(sub);
     }
     try {
@@ -94,14 +129,14 @@ export class SubscriptionHub {
       throw sub.failed;
     }
     // Joined in the same tick as the status is read: every later change is notified.
-    sub.listeners.add(listener);
+    sub.addListener(listener);
     return sub.status ?? null;
   }
 
   /** True if `listener` was subscribed to it. */
   unsubscribe(listener: StatusListener, hex: string): boolean {
     const sub = this.byHex.get(hex);
-    if (!sub || !sub.listeners.delete(listener)) return false;
+    if (!sub || !sub.removeListener(listener)) return false;
     this.dropIfUnused(sub);
     return true;
   }
@@ -121,7 +156,7 @@ export class SubscriptionHub {
     for (const b of change.blocks) {
       for (const [key, txNums] of b.touched!) {
         this.forKey(key, (sub) => {
-          if (txNums.length > 0) sub.pendingBlocks.push(b);
+          if (txNums.length > 0) (sub.pendingBlocks ??= []).push(b);
         });
       }
     }
@@ -145,7 +180,7 @@ export class SubscriptionHub {
   }
 
   private dropIfUnused(sub: Subscription): void {
-    if (sub.listeners.size > 0 || this.byHex.get(sub.hex) !== sub) return;
+    if (sub.listenerCount > 0 || this.byHex.get(sub.hex) !== sub) return;
     this.byHex.delete(sub.hex);
     const cur = this.byKey.get(sub.key);
     if (cur === sub) this.byKey.delete(sub.key);
@@ -155,7 +190,7 @@ export class SubscriptionHub {
       else this.byKey.set(sub.key, rest);
     }
     sub.confirmed = null;
-    sub.pendingBlocks = [];
+    sub.pendingBlocks = null;
   }
 
   private forKey(key: ScriptKey, fn: (sub: Subscription) => void): void {
@@ -167,7 +202,7 @@ export class SubscriptionHub {
 
   private markDirty(sub: Subscription): void {
     sub.dirty = true;
-    if (!sub.queued && sub.listeners.size > 0) {
+    if (!sub.queued && sub.listenerCount > 0) {
       sub.queued = true;
       this.queue.push(sub);
     }
@@ -214,12 +249,13 @@ export class SubscriptionHub {
       // The mempool part is read now, in the same tick as the view.
       const mem = mempoolPart(served.mempool, sub.key);
       const { reader, state } = served.view;
-      const blocks = sub.pendingBlocks;
-      sub.pendingBlocks = [];
+      const blocks = sub.pendingBlocks ?? [];
+      sub.pendingBlocks = null;
+      const scriptHash = sub.scriptHash;
       let conf = sub.confirmed;
       try {
         if (conf === null || conf.epoch !== served.epoch) {
-          conf = await ConfirmedStatus.read(reader, sub.scriptHash, state.txCount, served.epoch, this.maxHistory);
+          conf = await ConfirmedStatus.read(reader, scriptHash, state.txCount, served.epoch, this.maxHistory);
         } else {
           const later: CommittedBlock[] = [];
           for (const b of blocks) {
@@ -227,10 +263,10 @@ export class SubscriptionHub {
             if (end > state.txCount) later.push(b);
             else conf.extend(blockEntries(b, sub.key), b.firstTxNum, end, this.maxHistory);
           }
-          sub.pendingBlocks = later.concat(sub.pendingBlocks);
+          if (later.length > 0) sub.pendingBlocks = later.concat(sub.pendingBlocks ?? []);
           // Blocks since cleanFrom all reported their scripts: those not listed did not touch it.
           if (conf.txCount >= this.cleanFrom && later.length === 0) conf.txCount = Math.max(conf.txCount, state.txCount);
-          else await conf.catchUp(reader, sub.scriptHash, state.txCount, this.maxHistory);
+          else await conf.catchUp(reader, scriptHash, state.txCount, this.maxHistory);
         }
       } catch (err) {
         if (!(err instanceof RpcError)) throw err;
@@ -243,7 +279,7 @@ export class SubscriptionHub {
       const status = conf.status(mem);
       const before = sub.status;
       sub.status = status;
-      if (before !== undefined && before !== status) for (const l of sub.listeners) l.statusChanged(sub, status);
+      if (before !== undefined && before !== status) sub.notify(status);
     } finally {
       served.view.release();
     }
