@@ -7,6 +7,7 @@ import { setLogLevel } from '../log.js';
 import { runSync } from './sync.js';
 import { runServe } from './serve.js';
 import { runQuery } from './query.js';
+import { runRpc } from './rpc.js';
 import { SyncFatalError } from '../sync/errors.js';
 
 const USAGE = `usage: anode <command> [--setting value ...]
@@ -15,6 +16,7 @@ commands:
   serve (the default)        sync the index, then serve Electrum wallets on SERVICES while following the chain
   sync                       build the index from bitcoind, then follow new blocks, without serving (Ctrl-C stops cleanly)
   query ADDRESS|SCRIPTHASH   print confirmed history, UTXOs and balance [--json]
+  rpc COMMAND [ARG]          the admin RPC of a running server: getinfo, daemon_url [N|next], reorg N, sessions, stop [--json]
   settings                   print the effective settings
   help                       this text
 
@@ -52,6 +54,10 @@ async function main(argv: string[]): Promise<number> {
     case 'query': {
       if (operands.length !== 1) throw new SettingsError('query', 'needs exactly one ADDRESS or SCRIPTHASH');
       return runQuery(settings, operands[0]!, { json: args.switches.has('json') });
+    }
+    case 'rpc': {
+      if (operands.length < 1) throw new SettingsError('rpc', 'needs a command: getinfo, daemon_url [N|next], reorg N, sessions or stop');
+      return runRpc(settings, operands[0]!, operands.slice(1), { json: args.switches.has('json') });
     }
     case 'settings':
       process.stdout.write(JSON.stringify({ ...settings, coin: `${settings.coin.coin}/${settings.coin.network}` }, redactPasswords, 2) + '\n');

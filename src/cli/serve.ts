@@ -12,6 +12,8 @@ import { loadCertificates, type CertificateStore } from '../transport/index.js';
 import type { ServiceAddress } from '../transport/index.js';
 import { runSync, type SyncRuntime } from './sync.js';
 import { SOFTWARE } from '../version.js';
+import { startAdmin, type AdminServer } from '../admin/server.js';
+import type { AdminContext } from '../admin/commands.js';
 
 export interface ServeHooks {
   /** Called once the wallet ports are open. */
@@ -99,11 +101,31 @@ export async function runServe(settings: Settings, hooks: ServeHooks = {}): Prom
     hooks.onServing?.(server, chain, runtime);
   };
 
+  const adminServices = settings.services.filter((s) => s.protocol === 'rpc');
+  let admin: Promise<AdminServer> | null = null;
+
   await runSync(settings, {
     command: 'anode serve',
     handleSignals: hooks.handleSignals,
     onStart: (runtime) => {
       hooks.onStart?.(runtime);
+      const ctx: AdminContext = {
+        coin: settings.coin.coin,
+        network: settings.coin.network,
+        syncer: runtime.syncer,
+        daemon: runtime.daemon,
+        chain: () => chain,
+        server: () => server,
+        startedAt: Date.now(),
+        stop: () => runtime.stop(),
+      };
+      if (adminServices.length > 0) {
+        admin = startAdmin(adminServices, ctx, logger('admin'));
+        admin.catch((err) => {
+          log.fatal({ err: (err as Error).message }, `cannot open the admin RPC: ${(err as Error).message}`);
+          runtime.stop();
+        });
+      }
       runtime.syncer.events.on('caughtUp', () => {
         starting = startServing(runtime).catch((err) => {
           log.fatal({ err }, `cannot serve: ${(err as Error).message}`);
@@ -113,6 +135,7 @@ export async function runServe(settings: Settings, hooks: ServeHooks = {}): Prom
     },
     beforeClose: async () => {
       await starting;
+      await (admin as Promise<AdminServer> | null)?.then((a) => a.close(), () => undefined);
       await (server as ElectrumServer | null)?.stop();
       (chain as ChainState | null)?.stop();
       certificates?.close();

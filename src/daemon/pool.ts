@@ -23,6 +23,14 @@ export interface DaemonInfo {
   readonly url: string;
 }
 
+/** A daemon as the admin RPC shows it. */
+export interface DaemonState extends DaemonInfo {
+  /** Requests go to it now. */
+  readonly current: boolean;
+  /** Its last request failed to reach it (it is skipped until it answers again). */
+  readonly down: boolean;
+}
+
 const MAX_BLOCKS_PER_REQUEST = 100;
 
 export class DaemonPool implements Daemon {
@@ -74,6 +82,11 @@ export class DaemonPool implements Daemon {
   /** All configured daemons (URLs without credentials). */
   daemons(): DaemonInfo[] {
     return this.clients.map((c, index) => ({ index, url: c.url }));
+  }
+
+  /** Each daemon with whether it is in use and whether it was last found down. */
+  states(): DaemonState[] {
+    return this.clients.map((c, index) => ({ index, url: c.url, current: index === this.index, down: this.down.has(index) }));
   }
 
   /** Admin: use another daemon from now on. */

@@ -100,6 +100,8 @@ export class Syncer {
   private progressStarted = false;
   private lastEmitted: SyncTip | null = null;
   private sleepTimer: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
+  /** forceReorg() requests, done between rounds. */
+  private forced: Array<{ blocks: number; resolve: (height: number) => void; reject: (err: Error) => void }> = [];
   /** A catch-up flush RocksDB is writing while the next blocks are applied. */
   private background: { readonly write: Promise<void>; landed: boolean } | null = null;
 
@@ -137,6 +139,19 @@ export class Syncer {
     this.watcher.announce();
   }
 
+  /**
+   * Undoes the top `blocks` blocks (as ElectrumX's `reorg` RPC does, for testing), then lets the
+   * syncer apply the daemon's chain again: listeners see a reorganisation like a real one.
+   * Resolves with the height rolled back to once the blocks are undone.
+   */
+  forceReorg(blocks: number): Promise<number> {
+    if (!Number.isInteger(blocks) || blocks < 1) return Promise.reject(new RangeError('reorg needs a whole number of blocks from 1'));
+    return new Promise((resolve, reject) => {
+      this.forced.push({ blocks, resolve, reject });
+      this.watcher.announce();
+    });
+  }
+
   /** Asks run() to finish the block in hand, flush and return. */
   stop(): void {
     this.stopping = true;
@@ -164,6 +179,7 @@ export class Syncer {
             await this.checkNetwork();
             networkChecked = true;
           }
+          await this.forcedRollBacks();
           const upToDate = await this.round();
           backoff = 250;
           if (!upToDate) continue;
@@ -182,6 +198,7 @@ export class Syncer {
         }
       }
     } finally {
+      for (const req of this.forced.splice(0)) req.reject(new Error('the syncer stopped'));
       const worker = this.worker;
       this.worker = null;
       await worker?.close();
@@ -351,6 +368,30 @@ export class Syncer {
     } finally {
       this.background = null;
       this.stats.flushMs += performance.now() - t0;
+    }
+  }
+
+  private async forcedRollBacks(): Promise<void> {
+    while (this.forced.length > 0) {
+      const req = this.forced.shift()!;
+      try {
+        await this.flush();
+        const state = this.writer.state;
+        const floor = await this.writer.undoFloor();
+        const target = state.height - req.blocks;
+        if (target < 0 || floor === null || floor > target + 1) {
+          throw new Error(`cannot undo ${req.blocks} blocks: undo data reaches back to height ${floor ?? 'none'}, the tip is ${state.height}`);
+        }
+        const oldTip = { height: state.height, hash: state.tipHash };
+        this.log.warn({ blocks: req.blocks, to: target }, `reorg requested: undoing ${req.blocks} block(s) to height ${target}`);
+        for (let i = 0; i < req.blocks; i++) await this.writer.undoBlock();
+        const now = this.writer.state;
+        this.lastEmitted = { height: now.height, hash: now.tipHash };
+        this.events.emit('reorg', { fork: this.lastEmitted, oldTip, depth: req.blocks }, (err) => this.listenerFailed(err));
+        req.resolve(now.height);
+      } catch (err) {
+        req.reject(err as Error);
+      }
     }
   }
 
