@@ -290,7 +290,10 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
         }
       }
       const json = result instanceof JsonText ? result.text : (JSON.stringify(result) ?? 'null');
-      message = json.length > this.host.context.limits.maxSend ? errorMessage(this.flavour, id, responseTooLarge(this.host.context.limits.maxSend)) : resultMessage(this.flavour, id, json);
+      // The whole answer counts, as aiorpcx measures it: envelope and id included.
+      const { maxSend } = this.host.context.limits;
+      message = resultMessage(this.flavour, id, json);
+      if (message.length > maxSend) message = errorMessage(this.flavour, id, responseTooLarge(maxSend));
     } catch (err) {
       message = errorMessage(this.flavour, id, this.asRpcError(err, method));
     }
@@ -310,28 +313,46 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
 
   private handleBatch(items: readonly Item[]): void {
     const answers: Array<string | undefined> = new Array(items.length);
-    let pending = 0;
+    // Each answer's own length, and whether it was replaced by the too-large error (a replaced
+    // answer still counts with its own length, as aiorpcx counts).
+    const sizes = new Array<number>(items.length).fill(0);
+    const replaced = new Uint8Array(items.length);
+    const max = this.host.context.limits.maxSend;
+    let received = 2;
+    // Counted before any element is handled: invalid ones are answered at once, inside the loop.
+    let pending = items.reduce((n, item) => (item.kind === 'notification' ? n : n + 1), 0);
     const subscribes = items.some((i) => i.kind === 'request' && i.method === 'blockchain.scripthash.subscribe');
     if (subscribes) this.holding++;
     let finished = false;
+    // In request order, every answer whose end in the array lies past MAX_SEND becomes the error.
+    // Run as answers arrive (the ones still missing can only push an answer further), so that a
+    // batch never holds more than about MAX_SEND of answers, however many large ones it asked for.
+    const trim = (): void => {
+      let size = 2;
+      for (let j = 0; j < answers.length; j++) {
+        const a = answers[j];
+        if (a === undefined) continue;
+        size += sizes[j]! + 1;
+        if (size > max && replaced[j] === 0) {
+          replaced[j] = 1;
+          answers[j] = errorMessage(this.flavour, idOf(a), responseTooLarge(max));
+        }
+      }
+    };
     const finish = (): void => {
       if (finished) return;
       finished = true;
       if (subscribes) this.releaseHeld();
+      trim();
       const parts = answers.filter((a): a is string => a !== undefined);
-      if (parts.length === 0) return;
-      const max = this.host.context.limits.maxSend;
-      let size = 2;
-      for (let i = 0; i < parts.length; i++) {
-        size += parts[i]!.length + 1;
-        if (size > max) parts[i] = errorMessage(this.flavour, idOf(parts[i]!), responseTooLarge(max));
-      }
-      this.send(batchMessage(parts));
+      if (parts.length > 0) this.send(batchMessage(parts));
     };
     items.forEach((item, i) => {
-      if (item.kind !== 'notification') pending++;
       this.handle(item, (m) => {
         answers[i] = m;
+        sizes[i] = m.length;
+        received += m.length + 1;
+        if (received > max) trim();
         if (--pending === 0) finish();
       });
     });

@@ -151,7 +151,11 @@ export class TestClient {
   }
 
   whenClosed(timeoutMs = 5000): Promise<void> {
-    return Promise.race([this.closedPromise, new Promise<void>((_, reject) => setTimeout(() => reject(new Error('not closed within timeout')), timeoutMs))]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('not closed within timeout')), timeoutMs);
+    });
+    return Promise.race([this.closedPromise, timeout]).finally(() => clearTimeout(timer));
   }
 
   close(): void {

@@ -3,7 +3,7 @@
 // strict 2.0, "jsonrpc":"1.0" makes it 1.0 (ids required, positional params, no batches), and a
 // message without the member makes it loose (2.0 answers, the member never checked again).
 import { ErrorCode, RpcError, shown } from '../errors.js';
-import { scanMessage } from './scan.js';
+import { reviveNaN, scanMessage, standardJson } from './scan.js';
 
 export type Flavour = 'v2' | 'v1' | 'loose';
 
@@ -35,7 +35,11 @@ export function parseMessage(text: string, flavour: Flavour | null, maxBatch: nu
   if (scan.problem !== null) return { incoming: { kind: 'unreadable', error: new RpcError(ErrorCode.PARSE_ERROR, `invalid JSON: ${scan.problem}`) }, flavour };
   let payload: unknown;
   try {
-    payload = JSON.parse(text);
+    if (scan.nonStandard.length === 0) payload = JSON.parse(text);
+    else {
+      const std = standardJson(text, scan.nonStandard);
+      payload = std.hasNaN ? JSON.parse(std.text, reviveNaN) : JSON.parse(std.text);
+    }
   } catch {
     return { incoming: { kind: 'unreadable', error: new RpcError(ErrorCode.PARSE_ERROR, 'invalid JSON') }, flavour };
   }

@@ -2,6 +2,8 @@
 // (without recursion) and records the exact text of each request's numeric "id", so that the
 // answer echoes the id as sent (7002.0 stays 7002.0, a 30-digit id keeps its digits). Strings are
 // skipped with indexOf, so a 1 MB hex string costs one search, not a million character tests.
+// It also finds the bare NaN, Infinity and -Infinity that Python's json (so ElectrumX) accepts and
+// JSON.parse does not, so that they reach the validators as numbers ("inf should be ...").
 
 export const MAX_DEPTH = 64;
 export const MAX_NUMBER_LENGTH = 64;
@@ -14,13 +16,25 @@ export interface ScanResult {
    * objects of a top-level array.
    */
   readonly numericIds: Map<number, string>;
+  /** Where the text has NaN, Infinity or -Infinity outside strings: [start, end) offsets. */
+  readonly nonStandard: ReadonlyArray<readonly [number, number]>;
 }
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
+/** A letter of a bare literal (true, false, null, NaN, Infinity). */
+function isLetter(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
 export function scanMessage(text: string): ScanResult {
   const numericIds = new Map<number, string>();
+  const nonStandard: Array<readonly [number, number]> = [];
   // Container stack: 1 = object, 2 = array. Only the first two levels matter for ids.
   const stack = new Uint8Array(MAX_DEPTH + 1);
   let depth = 0;
@@ -33,11 +47,13 @@ export function scanMessage(text: string): ScanResult {
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
+      // A string element of a top-level array (keys only occur inside objects).
+      if (depth === 1 && stack[1] === 2) element++;
       const start = i + 1;
       let j = start;
       for (;;) {
         const q = text.indexOf('"', j);
-        if (q < 0) return { problem: 'unterminated string', numericIds };
+        if (q < 0) return { problem: 'unterminated string', numericIds, nonStandard };
         // A quote preceded by an odd number of backslashes is escaped.
         let b = q - 1;
         while (b >= start && text.charCodeAt(b) === BACKSLASH) b--;
@@ -59,7 +75,7 @@ export function scanMessage(text: string): ScanResult {
     if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       if (depth === 1 && stack[1] === 2) element++;
       awaitingIdValue = false;
-      if (++depth > MAX_DEPTH) return { problem: `nested deeper than ${MAX_DEPTH}`, numericIds };
+      if (++depth > MAX_DEPTH) return { problem: `nested deeper than ${MAX_DEPTH}`, numericIds, nonStandard };
       stack[depth] = c === 0x7b ? 1 : 2;
       expectKey = c === 0x7b;
       i++;
@@ -88,19 +104,73 @@ export function scanMessage(text: string): ScanResult {
     if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) {
       if (depth === 1 && stack[1] === 2) element++;
       const start = i;
+      if (c === 0x2d && text.startsWith('Infinity', i + 1) && !isLetter(text.charCodeAt(i + 9))) {
+        i += 9;
+        nonStandard.push([start, i]);
+        if (awaitingIdValue) numericIds.set(depth === 1 ? 0 : element, '-Infinity');
+        awaitingIdValue = false;
+        continue;
+      }
       while (i < n) {
         const d = text.charCodeAt(i);
         if ((d >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d) i++;
         else break;
       }
-      if (i - start > MAX_NUMBER_LENGTH) return { problem: `a number longer than ${MAX_NUMBER_LENGTH} characters`, numericIds };
+      if (i - start > MAX_NUMBER_LENGTH) return { problem: `a number longer than ${MAX_NUMBER_LENGTH} characters`, numericIds, nonStandard };
       if (awaitingIdValue) numericIds.set(depth === 1 ? 0 : element, text.slice(start, i));
       awaitingIdValue = false;
       continue;
     }
-    if (depth === 1 && stack[1] === 2 && (c === 0x74 || c === 0x66 || c === 0x6e)) element++; // true, false, null
+    if (isSpace(c)) {
+      // Whitespace between a key's colon and its value keeps the id pending ("id": 7002.0).
+      i++;
+      continue;
+    }
+    if (isLetter(c)) {
+      // A bare literal, taken whole: true, false, null, or Python's NaN / Infinity.
+      if (depth === 1 && stack[1] === 2) element++;
+      const start = i;
+      while (i < n && isLetter(text.charCodeAt(i))) i++;
+      const len = i - start;
+      if ((len === 3 && text.startsWith('NaN', start)) || (len === 8 && text.startsWith('Infinity', start))) {
+        nonStandard.push([start, i]);
+        if (awaitingIdValue) numericIds.set(depth === 1 ? 0 : element, text.slice(start, i));
+      }
+      awaitingIdValue = false;
+      continue;
+    }
     awaitingIdValue = false;
     i++;
   }
-  return { problem: null, numericIds };
+  return { problem: null, numericIds, nonStandard };
+}
+
+/** Stands for NaN in the text given to JSON.parse (which has no NaN); its reviver turns it back. */
+export const NAN_MARK = '\u0000anode:NaN\u0000';
+
+/**
+ * The text with its NaN / Infinity / -Infinity (scanMessage's nonStandard) replaced by standard
+ * JSON that JSON.parse reads back as the same numbers: +-1e999 (which overflow to +-Infinity), and
+ * a marker string for NaN that reviveNaN turns into NaN.
+ */
+export function standardJson(text: string, spans: ScanResult['nonStandard']): { text: string; hasNaN: boolean } {
+  let out = '';
+  let at = 0;
+  let hasNaN = false;
+  for (const [start, end] of spans) {
+    const word = text.slice(start, end);
+    out += text.slice(at, start);
+    if (word === 'NaN') {
+      hasNaN = true;
+      out += JSON.stringify(NAN_MARK);
+    } else {
+      out += word === 'Infinity' ? '1e999' : '-1e999';
+    }
+    at = end;
+  }
+  return { text: out + text.slice(at), hasNaN };
+}
+
+export function reviveNaN(_key: string, value: unknown): unknown {
+  return value === NAN_MARK ? NaN : value;
 }

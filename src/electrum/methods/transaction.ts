@@ -18,6 +18,11 @@ function rejected(message: string, raw: string): RpcError {
   return new RpcError(ErrorCode.BAD_REQUEST, `the transaction was rejected by network rules.\n\n${message}\n[${echo}]`);
 }
 
+/** A daemon message, cut if it echoes long input back. */
+function cut(message: string): string {
+  return message.length > 3 * ECHO_LIMIT ? `${message.slice(0, 3 * ECHO_LIMIT)}...` : message;
+}
+
 /** The block tree at `height` of the served chain, or ElectrumX's error for a height beyond it. */
 async function blockTree(call: Call, served: Served, height: number): Promise<BlockTree> {
   const header = height <= served.view.state.height ? await served.view.reader.getHeader(height) : null;
@@ -55,7 +60,8 @@ export const transactionMethods: MethodDef[] = [
       try {
         result = await server.daemon.call('submitpackage', [raws]);
       } catch (err) {
-        if (err instanceof DaemonRpcError) throw new RpcError(ErrorCode.BAD_REQUEST, `the tx package was rejected by network rules.\n\n${err.message}.`);
+        // bitcoind's message may quote the whole package (a decode failure does): cut like any echo.
+        if (err instanceof DaemonRpcError) throw new RpcError(ErrorCode.BAD_REQUEST, `the tx package was rejected by network rules.\n\n${cut(err.message)}.`);
         throw daemonError(err);
       }
       server.chain.refreshSoon();
