@@ -7,6 +7,9 @@ import { formatService } from '../config/services.js';
 import { logger } from '../log.js';
 import { ChainState } from '../mempool/chain-state.js';
 import { DaemonMempoolSource } from '../mempool/source.js';
+import { followSequence } from '../mempool/zmq-feed.js';
+import { followDaemon } from '../daemon/follow.js';
+import { resolveSequenceUrl } from '../sync/zmq-blocks.js';
 import { ElectrumServer } from '../electrum/server.js';
 import { loadCertificates, type CertificateStore } from '../transport/index.js';
 import type { ServiceAddress } from '../transport/index.js';
@@ -44,6 +47,33 @@ async function banner(settings: Settings, runtime: SyncRuntime): Promise<string>
     .replace(/\$DONATION_ADDRESS/g, settings.donationAddress);
 }
 
+/** How long a wallet's request waits for some daemon to answer before it gets an error. */
+const DAEMON_ANSWER_MS = 10_000;
+
+/**
+ * The ZMQ sequence stream of the daemon in use feeds the mempool (polling without one); after a
+ * failover the feed moves to the new daemon and the mempool reloads from it.
+ */
+async function followSequenceStream(settings: Settings, runtime: SyncRuntime, chain: ChainState, log: ReturnType<typeof logger>): Promise<void> {
+  let first = true;
+  const following = followDaemon(
+    runtime.daemon,
+    async () => {
+      if (!first) {
+        log.info({ daemon: runtime.daemon.current().url }, 'daemon switched: the mempool reloads from it');
+        chain.resync(`switched to ${runtime.daemon.current().url}`);
+      }
+      first = false;
+      const url = await resolveSequenceUrl(settings.zmq, runtime.daemon, runtime.daemon.current().url, log);
+      if (url) return followSequence(url, chain, () => runtime.syncer.announceBlock(), log);
+      log.info(`mempool polls the daemon every ${settings.mempoolPollMs} ms (no ZMQ sequence stream: add -zmqpubsequence to bitcoind for instant updates)`);
+      return null;
+    },
+    (err) => log.warn({ err: err.message }, 'ZMQ sequence subscription failed; polling'),
+  );
+  chain.onStop(() => following.close());
+}
+
 export async function runServe(settings: Settings, hooks: ServeHooks = {}): Promise<void> {
   const log = logger('serve');
   const wallets = settings.services.filter((s) => s.protocol !== 'rpc') as ServiceAddress[];
@@ -63,11 +93,16 @@ export async function runServe(settings: Settings, hooks: ServeHooks = {}): Prom
   }
 
   const startServing = async (runtime: SyncRuntime): Promise<void> => {
-    chain = new ChainState({ index: runtime.index, source: new DaemonMempoolSource(runtime.daemon), pollMs: settings.mempoolPollMs, logger: logger('mempool') });
+    // Calls made for wallets give up after a while when no daemon answers: an answer with an error
+    // beats a session waiting until REQUEST_TIMEOUT; the syncer itself waits outages out.
+    const daemon = runtime.daemon.bounded(DAEMON_ANSWER_MS);
+    const mempoolLog = logger('mempool');
+    chain = new ChainState({ index: runtime.index, source: new DaemonMempoolSource(daemon), pollMs: settings.mempoolPollMs, logger: mempoolLog });
     await chain.start();
+    await followSequenceStream(settings, runtime, chain, mempoolLog);
     server = await ElectrumServer.start({
       chain,
-      daemon: runtime.daemon,
+      daemon,
       info: {
         coin: settings.coin,
         software: SOFTWARE,
@@ -137,7 +172,7 @@ export async function runServe(settings: Settings, hooks: ServeHooks = {}): Prom
       await starting;
       await (admin as Promise<AdminServer> | null)?.then((a) => a.close(), () => undefined);
       await (server as ElectrumServer | null)?.stop();
-      (chain as ChainState | null)?.stop();
+      await (chain as ChainState | null)?.stop();
       certificates?.close();
     },
   });

@@ -6,7 +6,8 @@ import { logger, setLogLevel } from '../log.js';
 import { Syncer } from '../sync/syncer.js';
 import { memoryPlan } from '../sync/budget.js';
 import { SyncFatalError } from '../sync/errors.js';
-import { resolveHashblockUrl, subscribeHashblock, type BlockAnnouncements } from '../sync/zmq-blocks.js';
+import { resolveHashblockUrl, subscribeHashblock } from '../sync/zmq-blocks.js';
+import { followDaemon, type Following } from '../daemon/follow.js';
 
 /** What runSync needs of the settings. */
 export type SyncSettings = Pick<
@@ -41,8 +42,11 @@ export interface RunSyncOptions {
 export async function runSync(settings: SyncSettings, opts: RunSyncOptions = {}): Promise<void> {
   setLogLevel(settings.logLevel);
   const log = logger('sync');
-  const daemon = new DaemonPool(settings.daemons, { logger: logger('daemon'), timeoutMs: settings.daemonTimeoutMs });
-  let announcements: BlockAnnouncements | null = null;
+  // With several daemons, each is checked to be on our chain before use (failover must not cross
+  // networks); a single one is checked by the syncer, which stops with a clear message instead.
+  const genesisHash = settings.daemons.length > 1 ? settings.coin.genesisHash : undefined;
+  const daemon = new DaemonPool(settings.daemons, { logger: logger('daemon'), timeoutMs: settings.daemonTimeoutMs, genesisHash });
+  let zmq: Following | null = null;
   const plan = memoryPlan(settings.cacheMb);
   const index = await openIndex(settings.dbDirectory, {
     coin: settings.coin,
@@ -91,13 +95,21 @@ export async function runSync(settings: SyncSettings, opts: RunSyncOptions = {})
       `${opts.command ?? 'anode sync'}: ${settings.coin.coin} ${settings.coin.network}, index at height ${s.height}, daemon ${daemon.current().url}`,
     );
     if (opts.follow ?? true) {
-      const url = await resolveHashblockUrl(settings.zmq, daemon, settings.daemons[0]!.url, log);
-      if (url) {
-        announcements = subscribeHashblock(url, () => syncer.announceBlock(), log);
-        log.info({ zmq: url }, `listening for ZMQ hashblock at ${url} (polling every ${settings.daemonPollMs} ms as well)`);
-      } else {
-        log.info(`polling the daemon for new blocks every ${settings.daemonPollMs} ms`);
-      }
+      // ZMQ hashblock from the daemon in use, again after every failover.
+      zmq = followDaemon(
+        daemon,
+        async () => {
+          const url = await resolveHashblockUrl(settings.zmq, daemon, daemon.current().url, log);
+          if (!url) {
+            log.info(`polling the daemon for new blocks every ${settings.daemonPollMs} ms`);
+            return null;
+          }
+          log.info({ zmq: url }, `listening for ZMQ hashblock at ${url} (polling every ${settings.daemonPollMs} ms as well)`);
+          syncer.announceBlock();
+          return subscribeHashblock(url, () => syncer.announceBlock(), log);
+        },
+        (err) => log.warn({ err: err.message }, 'ZMQ subscription failed; polling'),
+      );
     }
     opts.onStart?.({ syncer, index, daemon, stop });
     await syncer.run();
@@ -109,7 +121,7 @@ export async function runSync(settings: SyncSettings, opts: RunSyncOptions = {})
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    await announcements?.close();
+    await (zmq as Following | null)?.close();
     if (opts.beforeClose) await opts.beforeClose().catch((err) => log.error({ err }, 'shutdown step failed'));
     daemon.close();
     await index.close();

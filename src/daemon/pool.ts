@@ -2,6 +2,7 @@
 // ElectrumX. An unreachable daemon (DaemonUnavailableError) moves the pool to the next one; when
 // all are down it backs off (capped exponential) and keeps trying until one answers, the pool is
 // closed, or retryForMs runs out. A DaemonRpcError is the daemon's answer and is passed through.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { RpcClient } from './rpc-client.js';
@@ -46,6 +47,11 @@ export class DaemonPool implements Daemon {
   private readonly sleepers = new Set<() => void>();
   private avgBlockHexChars = 0;
   private allDownLogged = false;
+  private readonly switchListeners = new Set<(daemon: DaemonInfo) => void>();
+  private readonly retryLimit = new AsyncLocalStorage<number>();
+  private readonly genesisHash?: string;
+  private readonly verified = new Set<number>();
+  private readonly wrongLogged = new Set<number>();
 
   private readonly spec: Omit<DaemonPoolSpec, 'current'>;
 
@@ -59,6 +65,7 @@ export class DaemonPool implements Daemon {
     this.maxDelay = Math.max(opts.maxRetryDelayMs ?? 4000, 1);
     this.retryForMs = opts.retryForMs;
     this.maxBlockBatchBytes = opts.maxBlockBatchBytes ?? 64 * 1024 * 1024;
+    this.genesisHash = opts.genesisHash;
   }
 
   /** A plain-data description of this pool (endpoints, options, current daemon) for workerSpec consumers. */
@@ -96,12 +103,34 @@ export class DaemonPool implements Daemon {
       throw new RangeError(`no daemon #${target} (have ${this.clients.length})`);
     }
     if (next !== this.index) this.log.info({ from: this.clients[this.index].url, to: this.clients[next].url }, 'switching daemon');
-    this.index = next;
+    this.use(next);
     return this.current();
   }
 
   adopt(index: number): void {
-    if (Number.isInteger(index) && index >= 0 && index < this.clients.length) this.index = index;
+    if (Number.isInteger(index) && index >= 0 && index < this.clients.length) this.use(index);
+  }
+
+  /**
+   * Calls `listener` whenever requests start going to another daemon (failover, admin switch):
+   * what follows the daemon in use (ZMQ, the mempool) moves with it. Returns the unsubscribe.
+   */
+  onSwitch(listener: (daemon: DaemonInfo) => void): () => void {
+    this.switchListeners.add(listener);
+    return () => this.switchListeners.delete(listener);
+  }
+
+  private use(index: number): void {
+    if (index === this.index) return;
+    this.index = index;
+    const info = this.current();
+    for (const l of this.switchListeners) {
+      try {
+        l(info);
+      } catch (err) {
+        this.log.error({ err }, 'a daemon switch listener threw');
+      }
+    }
   }
 
   /** Stops retries and aborts requests in flight; pending calls reject with DaemonUnavailableError. */
@@ -225,6 +254,7 @@ export class DaemonPool implements Daemon {
 
   private async withFailover<T>(fn: (client: RpcClient) => Promise<T>): Promise<T> {
     const started = Date.now();
+    const retryForMs = this.retryLimit.getStore() ?? this.retryForMs;
     let delay = this.initialDelay;
     let failures = 0;
     for (;;) {
@@ -232,6 +262,7 @@ export class DaemonPool implements Daemon {
       const i = this.index;
       const client = this.clients[i];
       try {
+        await this.verify(i, client);
         const result = await fn(client);
         if (this.down.delete(i)) this.log.info({ url: client.url }, 'daemon is answering again');
         this.allDownLogged = false;
@@ -243,19 +274,21 @@ export class DaemonPool implements Daemon {
         // Warn once per outage of a daemon; repeats while it stays down are debug noise.
         const firstFailure = !this.down.has(i);
         this.down.add(i);
+        // It may come back as another node: check its chain again then.
+        this.verified.delete(i);
         // Other requests may have moved on already; only the first to notice advances the pool.
-        if (this.index === i) this.index = (i + 1) % this.clients.length;
+        if (this.index === i) this.use((i + 1) % this.clients.length);
         const single = this.clients.length === 1;
         this.log[firstFailure ? 'warn' : 'debug'](
           { url: client.url, ...(single ? {} : { next: this.clients[this.index].url }), err: e.message },
           single ? 'daemon unavailable, retrying' : 'daemon unavailable, failing over',
         );
         const elapsed = Date.now() - started;
-        if (this.retryForMs !== undefined && elapsed >= this.retryForMs) {
-          throw new DaemonUnavailableError(`no daemon answered within ${this.retryForMs} ms (last: ${e.message})`, { cause: e });
+        if (retryForMs !== undefined && elapsed >= retryForMs) {
+          throw new DaemonUnavailableError(`no daemon answered within ${retryForMs} ms (last: ${e.message})`, { cause: e });
         }
         if (failures % this.clients.length === 0) {
-          const wait = this.retryForMs === undefined ? delay : Math.min(delay, this.retryForMs - elapsed);
+          const wait = retryForMs === undefined ? delay : Math.min(delay, retryForMs - elapsed);
           if (!this.allDownLogged) this.log.warn({ retryInMs: wait }, 'all daemons unavailable, retrying with back-off');
           this.allDownLogged = true;
           await this.sleep(wait);
@@ -263,6 +296,35 @@ export class DaemonPool implements Daemon {
         }
       }
     }
+  }
+
+  /**
+   * Before a daemon's first use (and again after it was down), checks that it is on our chain: a
+   * failover to a node of another network must never feed the index. A wrong one is skipped.
+   */
+  private async verify(i: number, client: RpcClient): Promise<void> {
+    if (this.genesisHash === undefined || this.verified.has(i)) return;
+    const genesis = await client.call<string>('getblockhash', [0]);
+    if (genesis !== this.genesisHash) {
+      if (!this.wrongLogged.has(i)) this.log.error({ url: client.url, genesis, expected: this.genesisHash }, 'daemon is on another chain (its genesis block differs): not using it');
+      this.wrongLogged.add(i);
+      throw new DaemonUnavailableError(`${client.url} is on another chain (genesis ${genesis})`);
+    }
+    this.verified.add(i);
+  }
+
+  /**
+   * This pool, with each call giving up (DaemonUnavailableError) after `ms` without any daemon
+   * answering, where the pool's own calls wait outages out: for answers a wallet is waiting for.
+   */
+  bounded(ms: number): DaemonPool {
+    return new Proxy(this, {
+      get: (target, prop, receiver) => {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => target.retryLimit.run(ms, () => (v as (...a: unknown[]) => unknown).apply(target, args));
+      },
+    });
   }
 
   private sleep(ms: number): Promise<void> {

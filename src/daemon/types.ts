@@ -123,6 +123,8 @@ export interface DaemonPoolOptions {
   readonly retryForMs?: number;
   /** Raw block hex fetched per HTTP request (getRawBlocks splits larger batches). Default 64 MiB. */
   readonly maxBlockBatchBytes?: number;
+  /** The coin's genesis hash (display hex): each daemon is checked against it before its first use. */
+  readonly genesisHash?: string;
 }
 
 /** Everything needed to build an equivalent pool elsewhere (a worker thread): plain data only. */

@@ -9,7 +9,10 @@ import { silentLogger, type Logger } from '../log.js';
 import { Mempool } from './mempool.js';
 import { MempoolRefresher, type RefreshPlan } from './refresh.js';
 import type { MempoolSource } from './source.js';
-import { txKeyOf } from './tx.js';
+import { txKeyOf, type TxKey } from './tx.js';
+
+/** The full mempool refresh's interval while ZMQ sequence events keep the mempool current. */
+const LIVE_SAFETY_POLL_MS = 30_000;
 
 /** What ChainState needs of the index (AnodeIndex has it). */
 export interface CommitSource {
@@ -64,6 +67,19 @@ export class ChainState {
   private unsubscribe: (() => void) | null = null;
   private failing = false;
   private stopped = false;
+  /** ZMQ sequence events are arriving: polling is only a safety net then. */
+  private live = false;
+  /** Mempool sequence number of the last listing applied: the next event's; older events are in it. */
+  private sequence: number | null = null;
+  /** Sequence events held while a full refresh or a reorg is under way, replayed after it. */
+  private held: Array<{ readonly add: boolean; readonly key: TxKey; readonly seq: number }> = [];
+  /** Announced transactions to fetch and add, and removals to apply with them. */
+  private readonly toAdd = new Set<TxKey>();
+  private readonly toRemove = new Set<TxKey>();
+  /** Announced ones whose inputs did not resolve yet: tried again after each block. */
+  private readonly unresolved = new Set<TxKey>();
+  private adding: Promise<void> | null = null;
+  private readonly stopHooks: Array<() => Promise<void>> = [];
 
   constructor(opts: ChainStateOptions) {
     this.index = opts.index;
@@ -87,16 +103,131 @@ export class ChainState {
       { txs: this.mempool.size, bytes: this.mempool.bytes, ms: Math.round(performance.now() - t0) },
       `mempool loaded: ${this.mempool.size} transactions`,
     );
-    this.timer = setInterval(() => this.refreshSoon(), this.pollMs);
+    this.startTimer();
+  }
+
+  /** Polls every MEMPOOL_POLL_MS, or as a slow safety net while ZMQ events arrive. */
+  private startTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = setInterval(() => this.refreshSoon(), this.live ? Math.max(this.pollMs, LIVE_SAFETY_POLL_MS) : this.pollMs);
     this.timer.unref();
   }
 
-  stop(): void {
+  /** The ZMQ sequence feed is connected (true) or lost (false). */
+  setLive(on: boolean, why: string): void {
+    if (on === this.live) return;
+    this.live = on;
+    this.log.info({ why }, on ? 'mempool follows the ZMQ sequence stream (polling as a safety net)' : `mempool polls the daemon every ${this.pollMs} ms (no ZMQ sequence stream)`);
+    if (this.timer && !this.stopped) this.startTimer();
+    // Whatever happened while nobody listened is picked up now.
+    this.refreshSoon();
+  }
+
+  /** ZMQ sequence 'A': a transaction entered the daemon's mempool. */
+  txAdded(key: TxKey, seq: number): void {
+    if (this.sequence !== null && seq < this.sequence) return;
+    if (this.holding) {
+      this.held.push({ add: true, key, seq });
+      return;
+    }
+    this.toAdd.add(key);
+    this.addSoon();
+  }
+
+  /** ZMQ sequence 'R': a transaction left the daemon's mempool other than by a block. */
+  txRemoved(key: TxKey, seq: number): void {
+    if (this.sequence !== null && seq < this.sequence) return;
+    if (this.holding) {
+      this.held.push({ add: false, key, seq });
+      return;
+    }
+    this.toAdd.delete(key);
+    this.unresolved.delete(key);
+    this.refresher.forget([key]);
+    // Applied with the additions announced alongside (a replacement is 'R' then 'A'): subscribers
+    // see the new transaction in one change, not an empty moment between the two.
+    this.toRemove.add(key);
+    this.addSoon();
+  }
+
+  /** Events may have been lost (a counter gap, a reconnect): resynchronise over RPC. */
+  resync(why: string): void {
+    this.log.info({ why }, 'mempool resynchronises with the daemon');
+    this.refreshSoon();
+  }
+
+  /** While a full refresh or a reorg is under way, sequence events wait for it. */
+  private get holding(): boolean {
+    return this.running !== null || this.reorg !== null || !this.served;
+  }
+
+  private replayHeld(): void {
+    if (this.holding) return;
+    const held = this.held;
+    this.held = [];
+    for (const e of held) {
+      if (e.add) this.txAdded(e.key, e.seq);
+      else this.txRemoved(e.key, e.seq);
+    }
+  }
+
+  private addSoon(): void {
+    if (this.adding || this.stopped) return;
+    this.adding = (async () => {
+      // Let a burst of announcements gather into one batch.
+      await new Promise((r) => setImmediate(r));
+      while ((this.toAdd.size > 0 || this.toRemove.size > 0) && !this.stopped && !this.holding) {
+        const keys = [...this.toAdd];
+        this.toAdd.clear();
+        const removals = [...this.toRemove];
+        this.toRemove.clear();
+        const view = this.served!.retain();
+        try {
+          const added = keys.length > 0 ? await this.refresher.fetchAdded(view, this.mempool, keys) : [];
+          if (this.served !== view || this.holding) {
+            // A block or a refresh came in between: resolve again against what is served now.
+            for (const k of keys) if (!this.mempool.has(k)) this.toAdd.add(k);
+            for (const k of removals) this.toRemove.add(k);
+            if (this.holding) break;
+            continue;
+          }
+          for (const k of removals) if (!this.toAdd.has(k)) this.mempool.remove(k);
+          for (const tx of added) this.mempool.add(tx);
+          this.refresher.forget(added.map((t) => t.key));
+          const done = new Set(added.map((t) => t.key));
+          for (const k of keys) if (!done.has(k) && !this.mempool.has(k)) this.unresolved.add(k);
+          this.emitDirty();
+        } catch (err) {
+          this.log.warn({ err: (err as Error).message }, 'could not fetch announced transactions; the next refresh picks them up');
+          break;
+        } finally {
+          view.release();
+        }
+      }
+      this.adding = null;
+    })();
+  }
+
+  private emitDirty(): void {
+    const dirty = this.mempool.takeDirty();
+    if (dirty.size > 0) this.emit({ tip: null, blocks: [], scripts: dirty, reorg: false });
+  }
+
+  /** Stops refreshing and releases the view (after what onStop() registered has run). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.unsubscribe?.();
+    for (const f of this.stopHooks.splice(0)) await f().catch((err) => this.log.warn({ err: (err as Error).message }, 'a mempool stop step failed'));
+    await this.settled();
     this.served?.release();
     this.served = null;
+  }
+
+  /** Runs `f` when the chain state stops (what feeds it closes with it). */
+  onStop(f: () => Promise<void>): void {
+    this.stopHooks.push(f);
   }
 
   /** Subscribes to changes; returns the unsubscribe function. */
@@ -133,6 +264,8 @@ export class ChainState {
         await this.refreshOnce();
       } while (this.again && !this.stopped);
       this.running = null;
+      this.replayHeld();
+      if (this.toAdd.size > 0 || this.toRemove.size > 0) this.addSoon();
     })();
   }
 
@@ -167,8 +300,12 @@ export class ChainState {
     }
     for (const s of this.mempool.takeDirty()) touched.add(s);
     this.emit({ tip: { height: c.state.height, hash: c.state.tipHash }, blocks: c.connected, scripts: touched, reorg: false });
-    // Conflicts and evictions the block caused show up in the daemon's mempool.
-    this.refreshSoon();
+    // Announced transactions spending the block's outputs can resolve now.
+    for (const k of this.unresolved) this.toAdd.add(k);
+    this.unresolved.clear();
+    if (this.toAdd.size > 0) this.addSoon();
+    // Conflicts and evictions the block caused show up in the daemon's mempool (with ZMQ, as 'R').
+    if (!this.live) this.refreshSoon();
   }
 
   /** One refresh; true if it was applied. */
@@ -207,6 +344,9 @@ export class ChainState {
     for (const k of plan.removed) this.mempool.remove(k);
     for (const tx of plan.added) this.mempool.add(tx);
     this.refresher.applied(plan);
+    this.sequence = plan.sequence;
+    for (const k of plan.removed) this.unresolved.delete(k);
+    for (const tx of plan.added) this.unresolved.delete(tx.key);
     const dirty = this.mempool.takeDirty();
     if (newView !== null) {
       const old = this.served!;

@@ -3,7 +3,7 @@
 // thrown away because a block landed costs no second download), and their inputs resolved from
 // the mempool, from each other and from an index view. The caller applies the result in one
 // synchronous step, if the view it was computed against is still the one served.
-import { fromDisplayHex } from '../chain/hash.js';
+import { fromDisplayHex, toDisplayHex } from '../chain/hash.js';
 import type { IndexView, Outpoint, ScriptKey } from '../index/types.js';
 import type { Mempool } from './mempool.js';
 import type { MempoolSource } from './source.js';
@@ -12,6 +12,8 @@ import { parseMempoolTx, resolvedMempoolTx, txidOfKey, txKeyOf, type MempoolTx, 
 export interface RefreshPlan {
   /** The daemon's best block when it listed its mempool (display hex). */
   readonly bestHash: string;
+  /** The listing's mempool sequence number (null from daemons without one). */
+  readonly sequence: number | null;
   readonly removed: readonly TxKey[];
   /** New transactions, parents before children. */
   readonly added: readonly MempoolTx[];
@@ -35,7 +37,7 @@ export class MempoolRefresher {
    * daemon's tip is the view's). Returns null when it does not.
    */
   async plan(view: IndexView, mempool: Mempool, accept: (bestHash: string) => boolean): Promise<RefreshPlan | null> {
-    const { bestHash, txids } = await this.source.snapshot();
+    const { bestHash, txids, sequence } = await this.source.snapshot();
     if (!accept(bestHash)) return null;
     const theirs = new Map<TxKey, string>();
     for (const hex of txids) theirs.set(txKeyOf(fromDisplayHex(hex)), hex);
@@ -62,7 +64,37 @@ export class MempoolRefresher {
       if (p) fresh.push(p);
     }
     const { added, unresolved } = await resolve(fresh, view, mempool, new Set(removed));
-    return { bestHash, removed, added, unresolved };
+    return { bestHash, sequence, removed, added, unresolved };
+  }
+
+  /**
+   * Transactions the daemon announced (ZMQ sequence 'A'): fetched (or taken from what is already
+   * downloaded), then resolved against the view and the mempool. Those whose inputs do not all
+   * resolve yet (a parent or block not seen) stay downloaded for a later try.
+   */
+  async fetchAdded(view: IndexView, mempool: Mempool, keys: readonly TxKey[]): Promise<MempoolTx[]> {
+    const missing = keys.filter((k) => !this.fetched.has(k) && !mempool.has(k));
+    const raws = await this.source.rawTransactions(missing.map((k) => toDisplayHex(txidOfKey(k))));
+    raws.forEach((raw, i) => {
+      const parsed = raw && parseMempoolTx(missing[i]!, raw);
+      if (parsed) this.fetched.set(parsed.key, parsed);
+    });
+    const fresh: ParsedMempoolTx[] = [];
+    for (const k of keys) {
+      const p = this.fetched.get(k);
+      if (p && !mempool.has(k)) fresh.push(p);
+    }
+    return (await resolve(fresh, view, mempool, new Set())).added;
+  }
+
+  /** Downloaded transactions waiting for their inputs (retried after a block). */
+  waitingKeys(): TxKey[] {
+    return [...this.fetched.keys()];
+  }
+
+  /** Forgets downloaded transactions (added now, or removed by the daemon). */
+  forget(keys: Iterable<TxKey>): void {
+    for (const k of keys) this.fetched.delete(k);
   }
 
   /** The plan was applied: its transactions no longer wait here. */

@@ -3,8 +3,11 @@
 import { DaemonRpcError, RpcCode, type Daemon } from '../daemon/types.js';
 
 export interface MempoolSource {
-  /** The daemon's best block and its mempool's txids (display hex), read in one request. */
-  snapshot(): Promise<{ readonly bestHash: string; readonly txids: readonly string[] }>;
+  /**
+   * The daemon's best block and its mempool's txids (display hex), read in one request, with the
+   * mempool sequence number of that listing (ZMQ sequence events after it are newer).
+   */
+  snapshot(): Promise<{ readonly bestHash: string; readonly txids: readonly string[]; readonly sequence: number | null }>;
   /** Raw transactions by txid (display hex); null where the daemon no longer has one. */
   rawTransactions(txids: readonly string[]): Promise<Array<Buffer | null>>;
 }
@@ -15,14 +18,17 @@ const RAW_BATCH = 500;
 export class DaemonMempoolSource implements MempoolSource {
   constructor(private readonly daemon: Daemon) {}
 
-  async snapshot(): Promise<{ bestHash: string; txids: string[] }> {
-    const [bestHash, txids] = await this.daemon.batchSettled<unknown>([
+  async snapshot(): Promise<{ bestHash: string; txids: string[]; sequence: number | null }> {
+    const [bestHash, pool] = await this.daemon.batchSettled<unknown>([
       { method: 'getbestblockhash' },
-      { method: 'getrawmempool', params: [false] },
+      { method: 'getrawmempool', params: [false, true] },
     ]);
     if (!bestHash!.ok) throw bestHash!.error;
-    if (!txids!.ok) throw txids!.error;
-    return { bestHash: bestHash!.result as string, txids: txids!.result as string[] };
+    if (!pool!.ok) throw pool!.error;
+    const r = pool!.result as { txids: string[]; mempool_sequence: number } | string[];
+    // Daemons before Core 21 have no mempool_sequence: a plain list.
+    if (Array.isArray(r)) return { bestHash: bestHash!.result as string, txids: r, sequence: null };
+    return { bestHash: bestHash!.result as string, txids: r.txids, sequence: r.mempool_sequence };
   }
 
   async rawTransactions(txids: readonly string[]): Promise<Array<Buffer | null>> {

@@ -39,3 +39,19 @@ export async function resolveHashblockUrl(setting: string, daemon: Daemon, daemo
   }
   return null;
 }
+
+/**
+ * The daemon's ZMQ `sequence` publisher, for the mempool: with DAEMON_ZMQ=auto as the daemon lists
+ * it, with a tcp:// setting only if the daemon publishes sequence there; null for none.
+ */
+export async function resolveSequenceUrl(setting: string, daemon: Daemon, daemonUrl: string, log: Logger): Promise<string | null> {
+  if (setting === 'off') return null;
+  try {
+    const found = await discoverZmq(daemon, new URL(daemonUrl).hostname);
+    if (found.sequence && (setting === 'auto' || found.sequence === setting)) return found.sequence;
+    if (setting !== 'auto' && !found.sequence) log.info(`the daemon publishes no ZMQ sequence stream (-zmqpubsequence=${setting} would add one)`);
+  } catch (err) {
+    log.debug({ err: (err as Error).message }, 'getzmqnotifications failed');
+  }
+  return null;
+}

@@ -2,15 +2,23 @@
 // (listing and switching), reorg N (sessions are notified as in a real reorg) and stop.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { startRegtest, freePorts, type Regtest } from '../helpers/regtest.js';
 import { TestClient } from '../helpers/electrum-client.js';
 import { ANODE, AnodeProcess, anodeEnv } from '../sync/cli-helpers.js';
 import { TempDirs } from '../sync/helpers.js';
 
-function rpc(env: NodeJS.ProcessEnv, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [ANODE, 'rpc', ...args], { env, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/** `anode rpc ...`, run asynchronously: devnet lives in this process and must keep answering meanwhile. */
+function rpc(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [ANODE, 'rpc', ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 describe('admin RPC', () => {
@@ -24,7 +32,7 @@ describe('admin RPC', () => {
     dirs.cleanup();
   });
 
-  test('getinfo, sessions, daemon_url, reorg and stop', async () => {
+  test('getinfo, sessions, daemon_url, reorg and stop', { timeout: 40_000 }, async () => {
     const [tcp, admin, dead] = await freePorts(3);
     const env = anodeEnv(r.endpoint, dirs.make(), { SERVICES: `tcp://127.0.0.1:${tcp},rpc://127.0.0.1:${admin}` });
     // A second daemon nobody listens on: listed, and marked down once tried.
@@ -33,48 +41,48 @@ describe('admin RPC', () => {
     const proc = new AnodeProcess(['serve'], env);
     try {
       await proc.waitFor(/serving Electrum wallets/);
-      const info = JSON.parse(rpc(env, 'getinfo', '--json').stdout);
+      const info = JSON.parse((await rpc(env, 'getinfo', '--json')).stdout);
       assert.equal(info.height, 105);
       assert.equal(info.sync, 'following');
       assert.equal(info.serving, true);
       assert.equal(info.mempool.txs, 0);
-      assert.match(rpc(env, 'getinfo').stdout, /^height\s+105\s+[0-9a-f]{64}$/m);
+      assert.match((await rpc(env, 'getinfo')).stdout, /^height\s+105\s+[0-9a-f]{64}$/m);
 
       const c = await TestClient.open(tcp!, '1.4', 'admin-test');
       await c.request('blockchain.headers.subscribe');
-      const list = JSON.parse(rpc(env, 'sessions', '--json').stdout);
+      const list = JSON.parse((await rpc(env, 'sessions', '--json')).stdout);
       assert.equal(list.length, 1);
       assert.equal(list[0].client, 'admin-test');
       assert.equal(list[0].protocol, '1.4');
-      assert.match(rpc(env, 'sessions').stdout, /admin-test/);
+      assert.match((await rpc(env, 'sessions')).stdout, /admin-test/);
 
-      const daemons = JSON.parse(rpc(env, 'daemon_url', '--json').stdout);
+      const daemons = JSON.parse((await rpc(env, 'daemon_url', '--json')).stdout);
       assert.deepEqual(daemons.map((d: { current: boolean }) => d.current), [true, false]);
       // Switching to the dead one: the next request fails over back to the live one.
-      assert.match(rpc(env, 'daemon_url', '1').stdout, /\* 1 /);
+      assert.match((await rpc(env, 'daemon_url', '1')).stdout, /\* 1 /);
       await r.mine(1);
       await c.nextNotification((n) => n.method === 'blockchain.headers.subscribe' && (n.params[0] as { height: number }).height === 106);
-      const after = JSON.parse(rpc(env, 'daemon_url', '--json').stdout);
+      const after = JSON.parse((await rpc(env, 'daemon_url', '--json')).stdout);
       assert.equal(after[0].current, true);
       assert.equal(after[1].down, true);
-      assert.match(rpc(env, 'daemon_url', '7').stderr, /no daemon #7 \(have 2\)/);
+      assert.match((await rpc(env, 'daemon_url', '7')).stderr, /no daemon #7 \(have 2\)/);
 
       // reorg 3: the index undoes three blocks and applies the daemon's chain again; the
       // subscriber is told the tip (the same one: the daemon's chain did not change).
       c.notifications.length = 0;
-      const undone = rpc(env, 'reorg', '3');
+      const undone = await rpc(env, 'reorg', '3');
       assert.equal(undone.code, 0, undone.stderr);
       assert.match(undone.stdout, /down to height 103/);
       const n = await c.nextNotification((x) => x.method === 'blockchain.headers.subscribe');
       assert.equal((n.params[0] as { height: number }).height, 106);
-      assert.equal(JSON.parse(rpc(env, 'getinfo', '--json').stdout).height, 106);
-      assert.match(rpc(env, 'reorg', '0').stderr, /reorg needs a number of blocks/);
+      assert.equal(JSON.parse((await rpc(env, 'getinfo', '--json')).stdout).height, 106);
+      assert.match((await rpc(env, 'reorg', '0')).stderr, /reorg needs a number of blocks/);
 
-      assert.match(rpc(env, 'stop').stdout, /stopping/);
+      assert.match((await rpc(env, 'stop')).stdout, /stopping/);
       const done = await proc.done;
       assert.equal(done.code, 0, done.stderr);
       c.close();
-      assert.match(rpc(env, 'getinfo').stderr, /cannot reach the admin RPC/);
+      assert.match((await rpc(env, 'getinfo')).stderr, /cannot reach the admin RPC/);
     } finally {
       proc.child.kill('SIGKILL');
     }

@@ -11,6 +11,7 @@ import { Syncer } from '../../src/sync/syncer.js';
 import { subscribeHashblock, type BlockAnnouncements } from '../../src/sync/zmq-blocks.js';
 import { ChainState } from '../../src/mempool/chain-state.js';
 import { DaemonMempoolSource } from '../../src/mempool/source.js';
+import { followSequence } from '../../src/mempool/zmq-feed.js';
 import { ElectrumServer, type ElectrumServerOptions } from '../../src/electrum/server.js';
 import { toDisplayHex, fromDisplayHex } from '../../src/chain/hash.js';
 import { txKeyOf } from '../../src/mempool/tx.js';
@@ -33,6 +34,8 @@ export interface StackOptions extends RegtestOptions {
   readonly transport?: Partial<ElectrumServerOptions['transport']>;
   /** An existing chain to serve (the stack then does not stop it). */
   readonly regtest?: Regtest;
+  /** Feed the mempool from the daemon's ZMQ sequence stream (default true; false: polling only). */
+  readonly zmqSequence?: boolean;
 }
 
 export interface Stack {
@@ -64,6 +67,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   zmq = subscribeHashblock(regtest.zmqUrl, () => syncer.announceBlock(), log);
   const chain = new ChainState({ index, source: new DaemonMempoolSource(daemon), pollMs: opts.mempoolPollMs ?? 200, logger: log });
   await chain.start();
+  if (opts.zmqSequence ?? true) {
+    const feed = followSequence(regtest.zmqUrl, chain, () => syncer.announceBlock(), log);
+    chain.onStop(() => feed.close());
+  }
   const maxSend = opts.maxSend ?? 16_000_000;
   const server = await ElectrumServer.start({
     chain,
@@ -119,7 +126,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     settle,
     async stop() {
       await server.stop();
-      chain.stop();
+      await chain.stop();
       syncer.stop();
       await running.catch(() => undefined);
       await zmq?.close();

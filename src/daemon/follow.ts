@@ -1,0 +1,41 @@
+// Something that must follow the daemon in use (a ZMQ subscription): started now, and restarted
+// after every switch, one restart at a time, so that a burst of switches never leaves two open.
+import type { DaemonPool } from './pool.js';
+
+export interface Closable {
+  close(): Promise<void>;
+}
+
+export interface Following {
+  close(): Promise<void>;
+}
+
+/** Calls `start` now and after each switch of `pool` (closing what the previous call started). */
+export function followDaemon(pool: Pick<DaemonPool, 'onSwitch'>, start: () => Promise<Closable | null>, onError: (err: Error) => void): Following {
+  let current: Closable | null = null;
+  let closed = false;
+  let chain: Promise<void> = Promise.resolve();
+  const restart = (): void => {
+    chain = chain
+      .then(async () => {
+        const old = current;
+        current = null;
+        await old?.close();
+        if (!closed) current = await start();
+        if (closed) await current?.close();
+      })
+      .catch((err) => onError(err as Error));
+  };
+  restart();
+  const unsubscribe = pool.onSwitch(() => restart());
+  return {
+    async close() {
+      closed = true;
+      unsubscribe();
+      await chain;
+      const c = current;
+      current = null;
+      await c?.close();
+    },
+  };
+}
