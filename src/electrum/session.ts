@@ -55,7 +55,9 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
   requests = 0;
   private versionSeen = false;
   private table: ReadonlyMap<string, MethodDef> | null = null;
-  private readonly subs = new Map<string, string>();
+  private readonly subs = new Set<Subscription>();
+  /** The scripthash as the client wrote it, where that is not the lower-case hex (rare). */
+  private aliases: Map<Subscription, string> | null = null;
   private headers = false;
   private active = 0;
   private readonly waiting: Array<() => Promise<void>> = [];
@@ -66,14 +68,19 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
   private readonly held = new Map<string, string>();
   private closedFlag = false;
   private readonly call: Call;
-  private readonly log: Logger;
+  private logger: Logger | null = null;
 
   constructor(
     readonly conn: Connection,
     private readonly host: SessionHost,
   ) {
     this.call = { server: host.context, session: this };
-    this.log = host.context.log.child({ session: conn.id, remote: conn.remote });
+  }
+
+  /** Made on first use: a pino child per session costs memory most sessions never need. */
+  private get log(): Logger {
+    this.logger ??= this.host.context.log.child({ session: this.conn.id, remote: this.conn.remote });
+    return this.logger;
   }
 
   get subscriptionCount(): number {
@@ -116,9 +123,10 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
     for (const r of this.running) r.done = true;
     this.running.clear();
     this.waiting.length = 0;
-    this.host.context.hub.dropListener(this, [...this.subs.keys()]);
+    this.host.context.hub.dropListener(this, [...this.subs]);
     this.subs.clear();
-    this.log.debug({ reason, requests: this.requests }, 'session closed');
+    this.aliases = null;
+    if (this.host.context.log.isLevelEnabled('debug')) this.log.debug({ reason, requests: this.requests }, 'session closed');
     this.host.sessionClosed(this);
   }
 
@@ -130,8 +138,8 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
   // ---- notifications ----
 
   statusChanged(sub: Subscription, status: string | null): void {
-    const alias = this.subs.get(sub.hex);
-    if (alias === undefined || this.closedFlag) return;
+    if (!this.subs.has(sub) || this.closedFlag) return;
+    const alias = this.aliases?.get(sub) ?? sub.hex;
     const msg = notificationMessage(this.flavour, 'blockchain.scripthash.subscribe', `[${JSON.stringify(alias)},${status === null ? 'null' : `"${status}"`}]`);
     if (this.holding > 0) this.held.set(sub.hex, msg);
     else this.send(msg);
@@ -147,25 +155,27 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
   async subscribe(scriptHash: Buffer, hexAsSent: string): Promise<string | null> {
     const hex = hexAsSent.toLowerCase();
     const max = this.host.context.limits.maxSubs;
-    if (!this.subs.has(hex) && this.subs.size >= max) throw new RpcError(ErrorCode.BAD_REQUEST, `too many subscriptions (the limit is ${grouped(max)} per session)`);
-    const had = this.subs.get(hex);
-    this.subs.set(hex, hexAsSent);
-    try {
-      return await this.host.context.hub.subscribe(this, scriptHash, hex);
-    } catch (err) {
-      if (had === undefined) this.subs.delete(hex);
-      throw err;
-    } finally {
-      // Closed while subscribing: the hub must not keep us.
-      if (this.closedFlag) this.host.context.hub.dropListener(this, [hex]);
+    const existing = this.host.context.hub.find(hex);
+    if (!(existing && this.subs.has(existing)) && this.subs.size >= max) {
+      throw new RpcError(ErrorCode.BAD_REQUEST, `too many subscriptions (the limit is ${grouped(max)} per session)`);
     }
+    const { sub, status } = await this.host.context.hub.subscribe(this, scriptHash, hex);
+    if (this.closedFlag) {
+      // Closed while subscribing: the hub must not keep us.
+      this.host.context.hub.unsubscribe(this, sub);
+      return status;
+    }
+    this.subs.add(sub);
+    if (hexAsSent !== hex) (this.aliases ??= new Map()).set(sub, hexAsSent);
+    else this.aliases?.delete(sub);
+    return status;
   }
 
   unsubscribe(hexAsSent: string): boolean {
-    const hex = hexAsSent.toLowerCase();
-    const was = this.host.context.hub.unsubscribe(this, hex);
-    this.subs.delete(hex);
-    return was;
+    const sub = this.host.context.hub.find(hexAsSent.toLowerCase());
+    if (!sub || !this.subs.delete(sub)) return false;
+    this.aliases?.delete(sub);
+    return this.host.context.hub.unsubscribe(this, sub);
   }
 
   subscribeHeaders(): void {
@@ -241,7 +251,7 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
     }
     this.version = v;
     this.table = this.host.methods.for(v);
-    this.log.debug({ client: this.clientName, version: versionString(v) }, 'session negotiated');
+    if (this.host.context.log.isLevelEnabled('debug')) this.log.debug({ client: this.clientName, version: versionString(v) }, 'session negotiated');
     reply(resultMessage(this.flavour, id, JSON.stringify([this.host.context.info.software, versionString(v)])));
   }
 

@@ -111,8 +111,8 @@ export class SubscriptionHub {
     return this.byHex.size;
   }
 
-  /** Subscribes `listener`; resolves with the status it now knows. Rejects with history too large. */
-  async subscribe(listener: StatusListener, scriptHash: Buffer, hex: string): Promise<string | null> {
+  /** Subscribes `listener`; resolves with the subscription and the status it now knows. Rejects with history too large. */
+  async subscribe(listener: StatusListener, scriptHash: Buffer, hex: string): Promise<{ sub: Subscription; status: string | null }> {
     let sub = this.byHex.get(hex);
     if (!sub) {
       sub = new Subscription(hex, scriptKeyOf(scriptHash));
@@ -130,20 +130,24 @@ export class SubscriptionHub {
     }
     // Joined in the same tick as the status is read: every later change is notified.
     sub.addListener(listener);
-    return sub.status ?? null;
+    return { sub, status: sub.status ?? null };
+  }
+
+  /** The subscription of a scripthash (lower-case display hex), if anyone holds one. */
+  find(hex: string): Subscription | undefined {
+    return this.byHex.get(hex);
   }
 
   /** True if `listener` was subscribed to it. */
-  unsubscribe(listener: StatusListener, hex: string): boolean {
-    const sub = this.byHex.get(hex);
-    if (!sub || !sub.removeListener(listener)) return false;
+  unsubscribe(listener: StatusListener, sub: Subscription): boolean {
+    if (!sub.removeListener(listener)) return false;
     this.dropIfUnused(sub);
     return true;
   }
 
   /** Drops every subscription of a closed session. */
-  dropListener(listener: StatusListener, hexes: Iterable<string>): void {
-    for (const hex of hexes) this.unsubscribe(listener, hex);
+  dropListener(listener: StatusListener, subs: Iterable<Subscription>): void {
+    for (const sub of subs) this.unsubscribe(listener, sub);
   }
 
   /** What a chain change means for the subscriptions; called synchronously by the server. */
