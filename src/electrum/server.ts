@@ -26,13 +26,24 @@ export interface ElectrumServerOptions {
   readonly logger: Logger;
   /** Raw transaction cache, in hex characters. */
   readonly txCacheChars?: number;
+  /** Output all backed-up sessions may hold together before none starts another request. */
+  readonly sendBudgetBytes?: number;
 }
+
+/** Past this much output queued by sessions whose clients read slowly, new requests wait. */
+const DEFAULT_SEND_BUDGET = 256 * 1024 * 1024;
 
 export class ElectrumServer implements SessionHost {
   readonly context: ServerContext;
   readonly methods = new MethodTable();
   readonly limits: SessionLimits;
   readonly sessions = new Set<Session>();
+  /** Sessions whose unsent output was past the low-water mark at their last send, and those waiting for the budget. */
+  private readonly backlog = new Set<Session>();
+  private readonly budgetWaiters = new Set<Session>();
+  private readonly sendBudget: number;
+  readonly backlogBytes: number;
+  private budgetTimer: NodeJS.Timeout | null = null;
   private readonly listeners: TransportListener[] = [];
   private readonly log: Logger;
   private readonly maxSessions: number;
@@ -45,6 +56,8 @@ export class ElectrumServer implements SessionHost {
     this.log = opts.logger;
     this.limits = opts.sessions;
     this.maxSessions = opts.sessions.maxSessions;
+    this.sendBudget = opts.sendBudgetBytes ?? DEFAULT_SEND_BUDGET;
+    this.backlogBytes = opts.transport.lowWaterBytes;
     const hub = new SubscriptionHub(opts.chain, { maxHistory: opts.limits.maxHistory, logger: opts.logger.child({ part: 'subscriptions' }) });
     this.context = {
       info: opts.info,
@@ -94,11 +107,44 @@ export class ElectrumServer implements SessionHost {
 
   sessionClosed(session: Session): void {
     this.sessions.delete(session);
+    this.budgetWaiters.delete(session);
   }
+
+  congestion(session: Session, backlog: boolean): void {
+    if (backlog) this.backlog.add(session);
+    else this.backlog.delete(session);
+  }
+
+  overBudget(): boolean {
+    if (this.backlog.size === 0) return false;
+    let total = 0;
+    for (const s of this.backlog) {
+      const b = s.conn.bufferedBytes;
+      // Drained since its last send: no longer part of the backlog.
+      if (b <= this.backlogBytes) this.backlog.delete(s);
+      else total += b;
+    }
+    return total > this.sendBudget;
+  }
+
+  waitForBudget(session: Session): void {
+    this.budgetWaiters.add(session);
+    // Backlogs drain without telling us: look again shortly, until everyone waiting has gone on.
+    this.budgetTimer ??= setInterval(() => {
+      if (this.overBudget()) return;
+      clearInterval(this.budgetTimer!);
+      this.budgetTimer = null;
+      const waiting = [...this.budgetWaiters];
+      this.budgetWaiters.clear();
+      for (const s of waiting) s.pump();
+    }, 50);
+  }
+
 
   /** Stops listening and closes every session (they flush what they have queued first). */
   async stop(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    if (this.budgetTimer) clearInterval(this.budgetTimer);
     this.unsubscribe?.();
     await Promise.all(this.listeners.map((l) => l.close()));
     await Promise.all(this.listeners.map((l) => l.closeAll('server shutting down')));

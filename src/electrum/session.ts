@@ -33,6 +33,14 @@ export interface SessionHost {
   readonly methods: MethodTable;
   readonly limits: SessionLimits;
   sessionClosed(session: Session): void;
+  /** Unsent output past this (the transport's low-water mark) counts towards the send budget. */
+  readonly backlogBytes: number;
+  /** The session's unsent output is past backlogBytes (true), or it closed (false). */
+  congestion(session: Session, backlog: boolean): void;
+  /** Whether sessions with backed-up output hold more than the server-wide send budget. */
+  overBudget(): boolean;
+  /** Calls session.pump() once the server is back under its send budget. */
+  waitForBudget(session: Session): void;
 }
 
 const VERSION_SIG: Signature = { params: [{ name: 'client_name', optional: true }, { name: 'protocol_version', optional: true }], extraIgnored: true };
@@ -126,6 +134,7 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
     this.host.context.hub.dropListener(this, [...this.subs]);
     this.subs.clear();
     this.aliases = null;
+    this.host.congestion(this, false);
     if (this.host.context.log.isLevelEnabled('debug')) this.log.debug({ reason, requests: this.requests }, 'session closed');
     this.host.sessionClosed(this);
   }
@@ -203,7 +212,9 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
   // ---- requests ----
 
   private send(message: string): void {
-    if (!this.closedFlag) this.conn.send(message);
+    if (this.closedFlag) return;
+    this.conn.send(message);
+    if (this.conn.bufferedBytes > this.host.backlogBytes) this.host.congestion(this, true);
   }
 
   private handle(item: Item, reply: (message: string) => void): void {
@@ -261,9 +272,13 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
   }
 
   /** Starts waiting requests while there is room and the connection takes output. */
-  private pump(): void {
+  pump(): void {
     const { maxConcurrent, maxQueued } = this.host.limits;
-    while (!this.closedFlag && this.active < maxConcurrent && this.waiting.length > 0 && !this.conn.congested) {
+    // Over the server's send budget, sessions with a backlog of their own wait; those without one
+    // go on, so a new wallet is not held up by slow readers.
+    const gated = (): boolean => this.conn.bufferedBytes > 0 && this.host.overBudget();
+    if (this.waiting.length > 0 && gated()) this.host.waitForBudget(this);
+    while (!this.closedFlag && this.active < maxConcurrent && this.waiting.length > 0 && !this.conn.congested && !gated()) {
       const task = this.waiting.shift()!;
       this.active++;
       void task().finally(() => {
@@ -271,7 +286,7 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
         this.pump();
       });
     }
-    const stop = this.waiting.length >= maxQueued || (this.conn.congested && this.waiting.length > 0);
+    const stop = this.waiting.length >= maxQueued || ((this.conn.congested || gated()) && this.waiting.length > 0);
     if (stop && !this.readingPaused) {
       this.readingPaused = true;
       this.conn.pause();
