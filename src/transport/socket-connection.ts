@@ -8,6 +8,22 @@ import type { ListenerLimits } from './types.js';
 
 export class SocketConnection extends BaseConnection {
   private readonly splitter: LineSplitter;
+  /**
+   * Messages sent during this turn of the event loop, written together at its end: one write
+   * (and system call) per connection per turn instead of one per message, which a wallet's
+   * pipelined requests and a block's burst of notifications would otherwise cost.
+   */
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private writeScheduled = false;
+  private readonly writePending = (): void => {
+    this.writeScheduled = false;
+    if (this.pending.length === 0) return;
+    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    this.pending = [];
+    this.pendingChars = 0;
+    if (this.socket.writable) this.socket.write(text, this.afterWrite);
+  };
 
   constructor(
     private readonly socket: net.Socket,
@@ -40,11 +56,16 @@ export class SocketConnection extends BaseConnection {
   }
 
   protected override rawSend(message: string): void {
-    this.socket.write(message + '\n', this.afterWrite);
+    this.pending.push(message, '\n');
+    this.pendingChars += message.length + 1;
+    if (!this.writeScheduled) {
+      this.writeScheduled = true;
+      setImmediate(this.writePending);
+    }
   }
 
   protected override get rawBuffered(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.pendingChars;
   }
 
   protected override get rawWritable(): boolean {
@@ -61,11 +82,14 @@ export class SocketConnection extends BaseConnection {
 
   protected override rawEnd(): void {
     this.splitter.stop();
+    this.writePending();
     this.socket.end();
   }
 
   protected override rawDestroy(): void {
     this.splitter.stop();
+    this.pending = [];
+    this.pendingChars = 0;
     this.socket.destroy();
   }
 }

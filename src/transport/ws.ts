@@ -29,10 +29,11 @@ function closeReason(reason: string): string {
 export class WsConnection extends BaseConnection {
   /** 1000 normal closure; 1009 message too big. */
   private closeCode = 1000;
+  private corked = false;
 
   constructor(
     private readonly ws: WebSocket,
-    socket: net.Socket,
+    private readonly socket: net.Socket,
     kind: 'ws' | 'wss',
     limits: ListenerLimits,
     log: Logger,
@@ -64,6 +65,15 @@ export class WsConnection extends BaseConnection {
   }
 
   protected override rawSend(message: string): void {
+    // Frames sent during one turn of the event loop leave in one write (see SocketConnection).
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.ws.send(message, this.afterWrite);
   }
 

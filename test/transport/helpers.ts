@@ -186,6 +186,20 @@ export function sendUntil(conn: Connection, stop: () => boolean, size = 16 * 102
   return highest;
 }
 
+/**
+ * Sends until the connection stays congested across a turn of the event loop: output is written
+ * to the socket at the end of each turn, and the kernel takes some of it before userland backs up.
+ */
+export async function congest(conn: Connection, size = 16 * 1024): Promise<void> {
+  for (let round = 0; round < 200; round++) {
+    sendUntil(conn, () => conn.congested, size);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    if (conn.congested || conn.closed) return;
+  }
+  throw new Error('the connection never stayed congested');
+}
+
 /** `p`, or a rejection after `ms`: a hang guard for one-off events. */
 export function within<T>(p: Promise<T>, what: string, ms = 5000): Promise<T> {
   let timer: NodeJS.Timeout;
