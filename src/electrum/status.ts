@@ -8,13 +8,14 @@
 // the entries of new blocks, so a new transaction costs one short read, not the whole history.
 import { createHash, type Hash } from 'node:crypto';
 import { toDisplayHex } from '../chain/hash.js';
-import type { HistoryEntry, IndexReader, ScriptKey } from '../index/types.js';
+import type { HistoryRun, IndexReader, ScriptKey } from '../index/types.js';
+import { TextBuffer, statusText } from './history-text.js';
 import type { Mempool } from '../mempool/mempool.js';
 import type { MempoolTx } from '../mempool/tx.js';
 import { ErrorCode, RpcError } from './errors.js';
 
 /** History entries read per index call when walking a long history. */
-export const HISTORY_PAGE = 4096;
+export const HISTORY_PAGE = 32_768;
 /** Confirmed histories at least this long keep their hash state between computations. */
 const KEEP_STATE_FROM = 64;
 
@@ -40,20 +41,32 @@ export function mempoolPart(mempool: Mempool, script: ScriptKey): MempoolTx[] {
   return txs;
 }
 
-/** Walks a script's confirmed history in pages, in chain order; throws HistoryTooLargeError past `limit`. */
-export async function forEachHistoryPage(
-  reader: IndexReader, scriptHash: Buffer, limit: number, fromTxNum: number, visit: (page: readonly HistoryEntry[]) => void,
+/** Walks a script's confirmed history in runs, in chain order; throws HistoryTooLargeError past `limit`. */
+export async function forEachHistoryRun(
+  reader: IndexReader, scriptHash: Buffer, limit: number, fromTxNum: number, visit: (run: HistoryRun) => void,
 ): Promise<number> {
   let from = fromTxNum;
   let total = 0;
   for (;;) {
-    const page = await reader.getHistory(scriptHash, { limit: HISTORY_PAGE, fromTxNum: from });
-    total += page.length;
+    // One more than allowed, so that a history exactly at the limit is not refused.
+    const run = await reader.getHistoryRun(scriptHash, { limit: Math.min(HISTORY_PAGE, limit - total + 1), fromTxNum: from });
+    total += run.count;
     if (total > limit) throw new HistoryTooLargeError();
-    if (page.length > 0) visit(page);
-    if (page.length < HISTORY_PAGE) return total;
-    from = page[page.length - 1]!.txNum + 1;
+    if (run.count > 0) visit(run);
+    if (run.count < HISTORY_PAGE) return total;
+    from = run.lastTxNum + 1;
   }
+}
+
+/** get_history's confirmed entries from status text ("txid:height:" each), comma-terminated. */
+export function historyJsonFromText(text: string): string {
+  let out = '';
+  for (let at = 0; at < text.length; ) {
+    const colon = text.indexOf(':', at + 65);
+    out += `{"tx_hash":"${text.slice(at, at + 64)}","height":${text.slice(at + 65, colon)}},`;
+    at = colon + 1;
+  }
+  return out;
 }
 
 /** One confirmed entry as the status hashes it. */
@@ -74,7 +87,7 @@ function entriesText(entries: readonly StatusEntry[]): string {
  * bytes, more than the text of a few entries).
  */
 export class ConfirmedStatus {
-  private text: string | null = '';
+  private textPart: string | null = '';
   private hash: Hash | null = null;
 
   private constructor(
@@ -88,14 +101,14 @@ export class ConfirmedStatus {
   /** Reads a script's whole confirmed history (in pages); HistoryTooLargeError past `limit`. */
   static async read(reader: IndexReader, scriptHash: Buffer, txCount: number, epoch: number, limit: number): Promise<ConfirmedStatus> {
     const c = new ConfirmedStatus(epoch, txCount, 0);
-    await forEachHistoryPage(reader, scriptHash, limit, 0, (page) => c.append(page));
+    await forEachHistoryRun(reader, scriptHash, limit, 0, (run) => c.appendRun(run));
     return c;
   }
 
   /** Reads the entries from its tx count up to a later view's; HistoryTooLargeError past `limit`. */
   async catchUp(reader: IndexReader, scriptHash: Buffer, txCount: number, limit: number): Promise<void> {
     if (txCount <= this.txCount) return;
-    await forEachHistoryPage(reader, scriptHash, limit - this.entries, this.txCount, (page) => this.append(page));
+    await forEachHistoryRun(reader, scriptHash, limit - this.entries, this.txCount, (run) => this.appendRun(run));
     this.txCount = txCount;
   }
 
@@ -109,23 +122,36 @@ export class ConfirmedStatus {
   }
 
   private append(entries: readonly StatusEntry[]): void {
-    if (entries.length === 0) return;
-    const more = entriesText(entries);
-    this.entries += entries.length;
+    if (entries.length > 0) this.appendText(entriesText(entries), entries.length);
+  }
+
+  private appendRun(run: HistoryRun): void {
+    const t = new TextBuffer(run.count * 76 + 16);
+    statusText(t, run);
+    this.appendText(run.count < KEEP_STATE_FROM ? t.toString() : t.view(), run.count);
+  }
+
+  private appendText(more: string | Buffer, n: number): void {
+    this.entries += n;
     if (this.hash !== null) {
       this.hash.update(more);
     } else if (this.entries < KEEP_STATE_FROM) {
-      this.text += more;
+      this.textPart += typeof more === 'string' ? more : more.toString('latin1');
     } else {
-      this.hash = createHash('sha256').update(this.text!).update(more);
-      this.text = null;
+      this.hash = createHash('sha256').update(this.textPart!).update(more);
+      this.textPart = null;
     }
+  }
+
+  /** The confirmed entries as status text ("txid:height:" each) while short enough to be kept as text. */
+  get text(): string | null {
+    return this.textPart;
   }
 
   /** The status with this mempool part (mempoolPart's order); null without any transaction. */
   status(mempoolTxs: readonly MempoolTx[]): string | null {
     if (this.entries === 0 && mempoolTxs.length === 0) return null;
-    const h = this.hash !== null ? this.hash.copy() : createHash('sha256').update(this.text!);
+    const h = this.hash !== null ? this.hash.copy() : createHash('sha256').update(this.textPart!);
     if (mempoolTxs.length > 0) {
       let s = '';
       for (const tx of mempoolTxs) s += `${toDisplayHex(tx.txid)}:${tx.height}:`;

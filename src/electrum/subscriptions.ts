@@ -133,6 +133,20 @@ export class SubscriptionHub {
     return { sub, status: sub.status ?? null };
   }
 
+  /**
+   * The confirmed history of a subscribed script as status text, when its subscription is current
+   * for the served state of `epoch` (nothing pending, no block since touched it) and short enough
+   * to be kept as text: get_history right after subscribe then reads nothing. Call it in the
+   * same tick as the served state was taken.
+   */
+  confirmedText(hex: string, epoch: number): string | null {
+    const sub = this.byHex.get(hex);
+    const conf = sub?.confirmed;
+    if (!sub || !conf || sub.dirty || sub.running || sub.pendingBlocks !== null || sub.failed) return null;
+    if (conf.epoch !== epoch || conf.txCount < this.cleanFrom) return null;
+    return conf.text;
+  }
+
   /** The subscription of a scripthash (lower-case display hex), if anyone holds one. */
   find(hex: string): Subscription | undefined {
     return this.byHex.get(hex);

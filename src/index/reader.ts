@@ -2,15 +2,46 @@
 // RocksDB handle (the live database, or a snapshot session for an IndexView) against the tx counts
 // and state that belong to it; tx_num -> height comes from the in-memory counts.
 import type RocksDB from 'rocksdb-native';
-import type { Coin, HistoryEntry, IndexReader, IndexState, Outpoint, TxLocation, Utxo } from './types.js';
+import type { Coin, HistoryEntry, HistoryRun, IndexReader, IndexState, Outpoint, TxLocation, Utxo } from './types.js';
 import type { TxCountsView } from './tx-counts.js';
-import { readTxidRange, readTxids } from './txid-chunks.js';
+import { readTxidRange, readTxids, readTxidsInto } from './txid-chunks.js';
 import {
   HASHX_LEN, OUTPOINT_VALUE_LEN, T, TXID_INDEX_LEN, TXNUM_LEN, hashXOf, heightKey, outpointKey, prefixEnd, prefixKey, readUInt40BE,
   readUInt64BE, writeUInt40BE,
 } from './keys.js';
 
 type IterOpts = { capacity?: number };
+
+/** Rows read by a prefix scan's first iterator: most scripts have a few, and an iterator's buffer costs per row of capacity. */
+const FIRST_SCAN = 32;
+const NEXT_SCAN = 4096;
+
+/**
+ * Visits the rows in [gte, lt), up to `limit`, in key order: a small first iterator, larger ones
+ * after it if the range goes on (rocksdb-native's iterator allocates its whole capacity up front).
+ */
+async function scan(db: RocksDB, gte: Buffer, lt: Buffer, limit: number, values: boolean, visit: (key: Buffer, value: Buffer) => void): Promise<void> {
+  let from = gte;
+  let exclusive = false;
+  let left = limit;
+  let cap = FIRST_SCAN;
+  while (left > 0) {
+    const n = Math.min(cap, left);
+    let got = 0;
+    let last: Buffer | null = null;
+    const range = exclusive ? { gt: from, lt, values, limit: n } : { gte: from, lt, values, limit: n };
+    for await (const e of db.iterator(range, { capacity: n } as object)) {
+      visit(e.key, e.value);
+      last = e.key;
+      got++;
+    }
+    if (got < n || last === null) return;
+    left -= got;
+    from = last;
+    exclusive = true;
+    cap = NEXT_SCAN;
+  }
+}
 
 /** The script key (see ScriptKey in types.ts) of a scripthash given in internal byte order. */
 export function scriptKeyOf(scriptHash: Buffer): string {
@@ -71,12 +102,39 @@ export class Reader implements IndexReader {
     return out;
   }
 
+  async getHistoryRun(scriptHash: Buffer, opts: { limit: number; fromTxNum?: number }): Promise<HistoryRun> {
+    const prefix = prefixKey(T.history, hashXOf(scriptHash));
+    let gte = prefix;
+    if (opts.fromTxNum !== undefined && opts.fromTxNum > 0) {
+      gte = Buffer.allocUnsafe(prefix.length + TXNUM_LEN);
+      prefix.copy(gte);
+      writeUInt40BE(gte, opts.fromTxNum, prefix.length);
+    }
+    const txCount = this.state().txCount;
+    const nums: number[] = [];
+    await scan(this.db, gte, prefixEnd(prefix), opts.limit, false, (key) => {
+      const txNum = readUInt40BE(key, 1 + HASHX_LEN);
+      if (txNum < txCount) nums.push(txNum);
+    });
+    const txids = Buffer.allocUnsafe(nums.length * 32);
+    const found = await readTxidsInto(this.db, nums, txids);
+    const heights = new Int32Array(nums.length);
+    // Tx numbers ascend: walk the heights forward instead of a binary search per entry.
+    let h = nums.length > 0 ? this.counts.heightOf(nums[0]!) : 0;
+    for (let i = 0; i < nums.length; i++) {
+      while (h >= 0 && h < this.counts.length && this.counts.after(h) <= nums[i]!) h++;
+      heights[i] = h < this.counts.length ? h : -1;
+    }
+    if (found !== nums.length || heights.includes(-1)) throw new Error(`index is inconsistent: history of ${prefix.toString('hex')} names transactions it does not hold`);
+    return { count: nums.length, txids, heights, lastTxNum: nums.length > 0 ? nums[nums.length - 1]! : -1 };
+  }
+
   async getUtxos(scriptHash: Buffer): Promise<Utxo[]> {
     const prefix = prefixKey(T.scriptUtxo, hashXOf(scriptHash));
     const rows: Array<{ txNum: number; vout: number; value: number }> = [];
-    for await (const e of this.db.iterator({ gte: prefix, lt: prefixEnd(prefix) }, { capacity: 256 } as object)) {
-      rows.push({ txNum: readUInt40BE(e.key, 12), vout: e.key.readUInt32BE(17), value: readUInt64BE(e.value, 0) });
-    }
+    await scan(this.db, prefix, prefixEnd(prefix), Infinity, true, (key, value) => {
+      rows.push({ txNum: readUInt40BE(key, 12), vout: key.readUInt32BE(17), value: readUInt64BE(value, 0) });
+    });
     const txids = await this.txids(rows.map((r) => r.txNum));
     const out: Utxo[] = [];
     for (let i = 0; i < rows.length; i++) {
@@ -92,7 +150,9 @@ export class Reader implements IndexReader {
   async getBalance(scriptHash: Buffer): Promise<number> {
     const prefix = prefixKey(T.scriptUtxo, hashXOf(scriptHash));
     let sum = 0;
-    for await (const e of this.db.iterator({ gte: prefix, lt: prefixEnd(prefix) }, { capacity: 256 } as object)) sum += readUInt64BE(e.value, 0);
+    await scan(this.db, prefix, prefixEnd(prefix), Infinity, true, (_key, value) => {
+      sum += readUInt64BE(value, 0);
+    });
     return sum;
   }
 

@@ -87,6 +87,35 @@ export async function readTxids(db: RocksDB, txNums: readonly number[]): Promise
   return out;
 }
 
+/**
+ * Txids of ascending tx_nums copied into `out` (32 bytes each, in order), with one read batch of
+ * their distinct chunks; returns how many were found.
+ */
+export async function readTxidsInto(db: RocksDB, txNums: readonly number[], out: Buffer): Promise<number> {
+  if (txNums.length === 0) return 0;
+  const chunks: number[] = [];
+  for (const n of txNums) {
+    const c = chunkOf(n);
+    if (chunks[chunks.length - 1] !== c) chunks.push(c);
+  }
+  const rb = db.read({ capacity: Math.min(chunks.length, 4096), autoDestroy: true });
+  const pending = chunks.map((c) => rb.get(chunkKey(c)));
+  rb.tryFlush();
+  const values = await Promise.all(pending);
+  let found = 0;
+  let ci = 0;
+  for (let i = 0; i < txNums.length; i++) {
+    const n = txNums[i]!;
+    while (chunks[ci] !== chunkOf(n)) ci++;
+    const v = values[ci];
+    const at = (n % TXIDS_PER_CHUNK) * 32;
+    if (!v || v.length < at + 32) continue;
+    v.copy(out, i * 32, at, at + 32);
+    found++;
+  }
+  return found;
+}
+
 /** Txids of tx_nums [first, end), in order; shorter if the rows are not there. */
 export async function readTxidRange(db: RocksDB, first: number, end: number): Promise<Buffer[]> {
   const out: Buffer[] = [];

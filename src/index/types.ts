@@ -21,6 +21,16 @@ export interface HistoryEntry {
   readonly txNum: number;
 }
 
+/** A run of history entries as flat arrays (no object per entry): for long histories. */
+export interface HistoryRun {
+  readonly count: number;
+  /** count x 32 bytes, internal byte order. */
+  readonly txids: Buffer;
+  readonly heights: Int32Array;
+  /** The tx number of the last entry (-1 when empty): the next run starts after it. */
+  readonly lastTxNum: number;
+}
+
 export interface Utxo {
   readonly txid: Buffer;
   readonly vout: number;
@@ -69,6 +79,8 @@ export interface IndexReader {
    * caps the entries returned (ask limit + 1 to detect a history over the limit).
    */
   getHistory(scriptHash: Buffer, opts?: { limit?: number; fromTxNum?: number }): Promise<HistoryEntry[]>;
+  /** The same entries as getHistory, as flat arrays: one iterator and one read batch per call. */
+  getHistoryRun(scriptHash: Buffer, opts: { limit: number; fromTxNum?: number }): Promise<HistoryRun>;
   /** Confirmed unspent outputs in chain order (tx order, then output index). */
   getUtxos(scriptHash: Buffer): Promise<Utxo[]>;
   /** Confirmed balance in satoshis. */

@@ -78,6 +78,9 @@ describe('Electrum methods against an independent walk of the chain', () => {
       assert.deepEqual(utxos[i], walk.listunspent(sh), `utxos of ${sh}`);
       assert.equal(statuses[i], walk.status(sh), `status of ${sh}`);
     });
+    // Asked again now that the scripts are subscribed (answered from the subscriptions).
+    const again = await all(c14, shs.map((sh) => ['blockchain.scripthash.get_history', [sh]]));
+    shs.forEach((sh, i) => assert.deepEqual(again[i], walk.history(sh), `history of subscribed ${sh}`));
     // A script nobody used: empty answers and a null status.
     const unused = '00'.repeat(32);
     assert.deepEqual(await c14.request('blockchain.scripthash.get_history', [unused]), []);

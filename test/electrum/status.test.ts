@@ -7,17 +7,26 @@ import { createHash } from 'node:crypto';
 import { fromDisplayHex } from '../../src/chain/hash.js';
 import { Mempool } from '../../src/mempool/mempool.js';
 import { MempoolTx, outpointKeyOf, txKeyOf } from '../../src/mempool/tx.js';
-import { ConfirmedStatus, mempoolPart } from '../../src/electrum/status.js';
+import { ConfirmedStatus, historyJsonFromText, mempoolPart } from '../../src/electrum/status.js';
 import type { HistoryEntry, IndexReader } from '../../src/index/types.js';
 
 const SCRIPT = 's'.repeat(11);
 
 /** A reader holding one script's history (paged as the real one: limit and fromTxNum). */
 function readerOf(entries: HistoryEntry[]): IndexReader {
+  const select = (opts: { limit?: number; fromTxNum?: number }) => entries.filter((e) => e.txNum >= (opts.fromTxNum ?? 0)).slice(0, opts.limit ?? Infinity);
   return {
     async getHistory(_sh: Buffer, opts: { limit?: number; fromTxNum?: number } = {}) {
-      const from = opts.fromTxNum ?? 0;
-      return entries.filter((e) => e.txNum >= from).slice(0, opts.limit ?? Infinity);
+      return select(opts);
+    },
+    async getHistoryRun(_sh: Buffer, opts: { limit: number; fromTxNum?: number }) {
+      const list = select(opts);
+      return {
+        count: list.length,
+        txids: Buffer.concat(list.map((e) => e.txid)),
+        heights: Int32Array.from(list.map((e) => e.height)),
+        lastTxNum: list.length > 0 ? list[list.length - 1]!.txNum : -1,
+      };
     },
   } as unknown as IndexReader;
 }
@@ -76,4 +85,11 @@ test('no transactions: null; extending a kept state equals reading everything ag
   await c.catchUp(readerOf(all), Buffer.alloc(32), 10_000, 1000);
   assert.equal(c.status([]), (await ConfirmedStatus.read(readerOf(all), Buffer.alloc(32), 10_000, 0, 1000)).status([]));
   await assert.rejects(ConfirmedStatus.read(readerOf(all), Buffer.alloc(32), 10_000, 0, 299), /history too large/);
+});
+
+test('get_history entries from status text', () => {
+  const a = 'a'.repeat(64);
+  const b = 'b'.repeat(64);
+  assert.equal(historyJsonFromText(''), '');
+  assert.equal(historyJsonFromText(`${a}:7:${b}:123456:`), `{"tx_hash":"${a}","height":7},{"tx_hash":"${b}","height":123456},`);
 });

@@ -7,7 +7,8 @@ import { toDisplayHex } from '../../chain/hash.js';
 import { scriptKeyOf } from '../../index/index.js';
 import { outpointKeyOf, txKeyOf } from '../../mempool/tx.js';
 import { scriptHashParam } from '../params.js';
-import { forEachHistoryPage, mempoolPart } from '../status.js';
+import { forEachHistoryRun, historyJsonFromText, mempoolPart } from '../status.js';
+import { TextBuffer, historyJson } from '../history-text.js';
 import { JsonText } from '../context.js';
 import { responseTooLarge } from '../errors.js';
 import { withServed } from './headers.js';
@@ -35,20 +36,24 @@ export const scripthashMethods: MethodDef[] = [
       const { maxHistory, maxSend } = call.server.limits;
       return withServed(call, async (served) => {
         const mem = mempoolPart(served.mempool, scriptKeyOf(scriptHash));
-        const parts: string[] = [];
-        let size = 2;
-        await forEachHistoryPage(served.view.reader, scriptHash, maxHistory, 0, (page) => {
-          let s = '';
-          for (const e of page) s += `{"tx_hash":"${toDisplayHex(e.txid)}","height":${e.height}},`;
-          size += s.length;
-          if (size > maxSend) throw responseTooLarge(maxSend);
-          parts.push(s);
-        });
+        // A wallet asks for the history of what it just subscribed to: the subscription has it.
+        const known = call.server.hub.confirmedText((sh as string).toLowerCase(), served.epoch);
+        const out = new TextBuffer(known !== null ? known.length + 256 : 64 * 1024);
+        out.char(0x5b);
+        if (known !== null) out.bytes(Buffer.from(historyJsonFromText(known), 'latin1'));
+        else {
+          await forEachHistoryRun(served.view.reader, scriptHash, maxHistory, 0, (run) => {
+            historyJson(out, run);
+            if (out.length > maxSend) throw responseTooLarge(maxSend);
+          });
+        }
         let s = '';
         for (const tx of mem) s += `{"tx_hash":"${toDisplayHex(tx.txid)}","height":${tx.height},"fee":${tx.fee}},`;
-        parts.push(s);
-        const body = parts.join('');
-        return new JsonText(`[${body.slice(0, -1)}]`);
+        if (s) out.bytes(Buffer.from(s, 'latin1'));
+        // Drop the last entry's comma.
+        if (out.length > 1) out.length--;
+        out.char(0x5d);
+        return new JsonText(out.toString());
       });
     },
   },
