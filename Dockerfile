@@ -1,5 +1,5 @@
 # Anode: build with `docker build -t anode .`, run with
-#   docker run -v anode-data:/data -e DAEMON_URL=http://user:pass@bitcoind:8332 anode
+#   docker run -v anode-data:/data -p 50001:50001 -e DAEMON_URL=http://user:pass@bitcoind:8332 anode
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -24,7 +24,9 @@ ENV NODE_ENV=production \
     DB_DIRECTORY=/data \
     MALLOC_ARENA_MAX=2
 VOLUME /data
+# Electrum tcp, ssl, ws, wss (the coin file's defaults; SERVICES chooses what listens).
+EXPOSE 50001 50002 50003 50004
 USER node
 # A larger young generation: sync allocates many short-lived objects (measured in docs/benchmarks.md).
 ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/src/cli/main.js"]
-CMD ["sync"]
+CMD ["serve"]
