@@ -63,3 +63,8 @@ export interface Call {
 export class JsonText {
   constructor(readonly text: string) {}
 }
+
+/** A result serialized as ASCII JSON bytes (the longest answers: they are sent without becoming a string). */
+export class JsonBytes {
+  constructor(readonly bytes: Buffer) {}
+}

@@ -3,16 +3,16 @@
 // ElectrumX does); requests then run concurrently up to a bound, in arrival order, answers going
 // out as they finish. A session whose peer stops reading stops taking requests (back-pressure)
 // and the transport cuts it if its output keeps growing; nothing it sends grows our memory.
-import type { Connection, MessageHandler } from '../transport/types.js';
+import type { Connection, Message, MessageHandler } from '../transport/types.js';
 import { DaemonUnavailableError } from '../daemon/types.js';
 import type { Logger } from '../log.js';
 import { ErrorCode, RpcError, grouped, responseTooLarge, shown } from './errors.js';
 import { parseMessage, NULL_ID, type Flavour, type Item, type Params, type WireId } from './jsonrpc/message.js';
-import { batchMessage, errorMessage, notificationMessage, resultMessage } from './jsonrpc/encode.js';
+import { batchMessage, errorMessage, notificationMessage, resultMessage, resultPieces } from './jsonrpc/encode.js';
 import { bindArgs, type Signature } from './params.js';
 import { PROTOCOL_MIN, negotiate, versionString, type ProtocolVersion } from './version.js';
 import type { MethodTable, MethodDef } from './methods/index.js';
-import { JsonText, type Call, type ServerContext, type SessionContext } from './context.js';
+import { JsonBytes, JsonText, type Call, type ServerContext, type SessionContext } from './context.js';
 import type { StatusListener, Subscription } from './subscriptions.js';
 import { ChainMovedError } from './header-proofs.js';
 
@@ -50,7 +50,7 @@ const CHAIN_RETRIES = 3;
 interface Running {
   readonly started: number;
   done: boolean;
-  readonly finish: (message: string) => void;
+  readonly finish: (message: Message) => void;
   readonly id: WireId;
 }
 
@@ -211,13 +211,13 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
 
   // ---- requests ----
 
-  private send(message: string): void {
+  private send(message: Message): void {
     if (this.closedFlag) return;
     this.conn.send(message);
     if (this.conn.bufferedBytes > this.host.backlogBytes) this.host.congestion(this, true);
   }
 
-  private handle(item: Item, reply: (message: string) => void): void {
+  private handle(item: Item, reply: (message: Message) => void): void {
     if (item.kind === 'invalid') {
       reply(errorMessage(this.flavour, item.id, item.error));
       return;
@@ -296,11 +296,11 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
     }
   }
 
-  private async execute(id: WireId, method: string, params: Params, reply: (m: string) => void): Promise<void> {
+  private async execute(id: WireId, method: string, params: Params, reply: (m: Message) => void): Promise<void> {
     this.requests++;
     const r: Running = { started: Date.now(), done: false, finish: reply, id };
     this.running.add(r);
-    let message: string;
+    let message: Message;
     try {
       const def = this.table!.get(method);
       if (!def) throw new RpcError(ErrorCode.METHOD_NOT_FOUND, `unknown method ${JSON.stringify(method.length > 100 ? `${method.slice(0, 100)}...` : method)}`);
@@ -314,11 +314,16 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
           if (!(err instanceof ChainMovedError) || attempt >= CHAIN_RETRIES) throw err;
         }
       }
-      const json = result instanceof JsonText ? result.text : (JSON.stringify(result) ?? 'null');
       // The whole answer counts, as aiorpcx measures it: envelope and id included.
       const { maxSend } = this.host.context.limits;
-      message = resultMessage(this.flavour, id, json);
-      if (message.length > maxSend) message = errorMessage(this.flavour, id, responseTooLarge(maxSend));
+      if (result instanceof JsonBytes) {
+        const pieces = resultPieces(this.flavour, id, result.bytes);
+        message = pieces.reduce((n, b) => n + b.length, 0) > maxSend ? errorMessage(this.flavour, id, responseTooLarge(maxSend)) : pieces;
+      } else {
+        const json = result instanceof JsonText ? result.text : (JSON.stringify(result) ?? 'null');
+        message = resultMessage(this.flavour, id, json);
+        if (message.length > maxSend) message = errorMessage(this.flavour, id, responseTooLarge(maxSend));
+      }
     } catch (err) {
       message = errorMessage(this.flavour, id, this.asRpcError(err, method));
     }
@@ -373,7 +378,9 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
       if (parts.length > 0) this.send(batchMessage(parts));
     };
     items.forEach((item, i) => {
-      this.handle(item, (m) => {
+      this.handle(item, (answer) => {
+        // Inside a batch every answer is text (pieces only ever come alone, for long answers).
+        const m = typeof answer === 'string' ? answer : Buffer.concat(answer).toString('latin1');
         answers[i] = m;
         sizes[i] = m.length;
         received += m.length + 1;

@@ -15,7 +15,7 @@ import type { MempoolTx } from '../mempool/tx.js';
 import { ErrorCode, RpcError } from './errors.js';
 
 /** History entries read per index call when walking a long history. */
-export const HISTORY_PAGE = 32_768;
+export const HISTORY_PAGE = 131_072;
 /** Confirmed histories at least this long keep their hash state between computations. */
 const KEEP_STATE_FROM = 64;
 

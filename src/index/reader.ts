@@ -25,17 +25,19 @@ async function scan(db: RocksDB, gte: Buffer, lt: Buffer, limit: number, values:
   let exclusive = false;
   let left = limit;
   let cap = FIRST_SCAN;
+  // The first iterator reads at most FIRST_SCAN rows; if the range goes on, one more reads the rest.
   while (left > 0) {
-    const n = Math.min(cap, left);
+    const n = cap === FIRST_SCAN ? Math.min(cap, left) : left;
     let got = 0;
     let last: Buffer | null = null;
-    const range = exclusive ? { gt: from, lt, values, limit: n } : { gte: from, lt, values, limit: n };
-    for await (const e of db.iterator(range, { capacity: n } as object)) {
+    const bounded = n === Infinity ? {} : { limit: n };
+    const range = exclusive ? { gt: from, lt, values, ...bounded } : { gte: from, lt, values, ...bounded };
+    for await (const e of db.iterator(range, { capacity: Math.min(cap, n) } as object)) {
       visit(e.key, e.value);
       last = e.key;
       got++;
     }
-    if (got < n || last === null) return;
+    if (got < n || last === null || cap !== FIRST_SCAN) return;
     left -= got;
     from = last;
     exclusive = true;

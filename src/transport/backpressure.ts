@@ -3,7 +3,7 @@
 // graceful close with a deadline, and the promise that the handler hears onClose exactly once.
 // A transport subclass only moves bytes: it implements the raw* methods and reports its events.
 import type { Logger } from '../log.js';
-import type { Connection, ListenerLimits, MessageHandler, TransportKind } from './types.js';
+import type { Connection, ListenerLimits, Message, MessageHandler, TransportKind } from './types.js';
 
 let nextConnectionId = 1;
 
@@ -47,7 +47,7 @@ export abstract class BaseConnection implements Connection {
 
   // --- what a transport provides -------------------------------------------------------------
   /** Queues one message; must call afterWrite once it is handed to the kernel. */
-  protected abstract rawSend(message: string): void;
+  protected abstract rawSend(message: Message): void;
   protected abstract get rawBuffered(): number;
   /** False once the underlying socket can no longer take writes (destroyed, ended). */
   protected abstract get rawWritable(): boolean;
@@ -119,7 +119,7 @@ export abstract class BaseConnection implements Connection {
     return this.state === 'closed' ? 0 : this.rawBuffered;
   }
 
-  send(message: string): boolean {
+  send(message: Message): boolean {
     if (this.state !== 'open' || !this.rawWritable) return false;
     this.rawSend(message);
     const buffered = this.rawBuffered;

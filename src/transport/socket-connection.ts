@@ -4,7 +4,7 @@ import type net from 'node:net';
 import type { Logger } from '../log.js';
 import { BaseConnection } from './backpressure.js';
 import { LineSplitter } from './line-splitter.js';
-import type { ListenerLimits } from './types.js';
+import type { ListenerLimits, Message } from './types.js';
 
 export class SocketConnection extends BaseConnection {
   private readonly splitter: LineSplitter;
@@ -13,16 +13,36 @@ export class SocketConnection extends BaseConnection {
    * (and system call) per connection per turn instead of one per message, which a wallet's
    * pipelined requests and a block's burst of notifications would otherwise cost.
    */
-  private pending: string[] = [];
+  private pending: Array<string | Buffer> = [];
   private pendingChars = 0;
+  private hasBuffers = false;
   private writeScheduled = false;
   private readonly writePending = (): void => {
     this.writeScheduled = false;
     if (this.pending.length === 0) return;
-    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    const parts = this.pending;
+    const buffers = this.hasBuffers;
     this.pending = [];
     this.pendingChars = 0;
-    if (this.socket.writable) this.socket.write(text, this.afterWrite);
+    this.hasBuffers = false;
+    if (!this.socket.writable) return;
+    if (!buffers) {
+      this.socket.write(parts.length === 1 ? (parts[0] as string) : parts.join(''), this.afterWrite);
+      return;
+    }
+    // Long answers come as buffers: written as they are, the text between them joined.
+    this.socket.cork();
+    let text = '';
+    for (const p of parts) {
+      if (typeof p === 'string') text += p;
+      else {
+        if (text) this.socket.write(text);
+        text = '';
+        this.socket.write(p);
+      }
+    }
+    this.socket.write(text, this.afterWrite);
+    this.socket.uncork();
   };
 
   constructor(
@@ -55,9 +75,19 @@ export class SocketConnection extends BaseConnection {
     this.socket.resume();
   }
 
-  protected override rawSend(message: string): void {
-    this.pending.push(message, '\n');
-    this.pendingChars += message.length + 1;
+  protected override rawSend(message: Message): void {
+    if (typeof message === 'string') {
+      this.pending.push(message, '\n');
+      this.pendingChars += message.length + 1;
+    } else {
+      for (const b of message) {
+        this.pending.push(b);
+        this.pendingChars += b.length;
+      }
+      this.pending.push('\n');
+      this.pendingChars++;
+      this.hasBuffers = true;
+    }
     if (!this.writeScheduled) {
       this.writeScheduled = true;
       setImmediate(this.writePending);
@@ -90,6 +120,7 @@ export class SocketConnection extends BaseConnection {
     this.splitter.stop();
     this.pending = [];
     this.pendingChars = 0;
+    this.hasBuffers = false;
     this.socket.destroy();
   }
 }

@@ -4,6 +4,9 @@
 
 export type TransportKind = 'tcp' | 'ssl' | 'ws' | 'wss';
 
+/** One outgoing message: text, or ASCII bytes in pieces to be sent one after the other. */
+export type Message = string | readonly Buffer[];
+
 /** The session side of a connection: what the transport calls. */
 export interface MessageHandler {
   /** One complete message (no trailing newline; a trailing '\r' is stripped). */
@@ -27,10 +30,11 @@ export interface Connection {
   /** The peer's IP address alone. */
   readonly remoteAddress: string;
   /**
-   * Queues one message (the transport adds the newline over TCP/TLS). Returns false when the
-   * connection is closing or closed (the message was dropped).
+   * Queues one message (the transport adds the newline over TCP/TLS): a string, or the pieces of
+   * a long ASCII one as buffers (a 10 MB answer then never becomes a JS string). Returns false when
+   * the connection is closing or closed (the message was dropped).
    */
-  send(message: string): boolean;
+  send(message: Message): boolean;
   /** Bytes queued and not yet taken by the kernel. */
   readonly bufferedBytes: number;
   /** True while bufferedBytes is over the high-water mark (until it drains under the low-water mark). */

@@ -8,7 +8,7 @@ import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Logger } from '../log.js';
 import { BaseConnection } from './backpressure.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, ServerListener, type ListenOptions, type TlsListenOptions, type TransportListener } from './listener.js';
-import type { ListenerLimits } from './types.js';
+import type { ListenerLimits, Message } from './types.js';
 
 /** Slack above maxRecv for ws's own limit: frames over maxRecv get our onOversized, not a bare 1009. */
 const PAYLOAD_SLACK = 1024;
@@ -64,7 +64,7 @@ export class WsConnection extends BaseConnection {
     super.oversized(length);
   }
 
-  protected override rawSend(message: string): void {
+  protected override rawSend(message: Message): void {
     // Frames sent during one turn of the event loop leave in one write (see SocketConnection).
     if (!this.corked) {
       this.corked = true;
@@ -74,7 +74,9 @@ export class WsConnection extends BaseConnection {
         this.socket.uncork();
       });
     }
-    this.ws.send(message, this.afterWrite);
+    // One frame per message: pieces are joined (a text frame, as Electrum's WebSocket clients expect).
+    if (typeof message === 'string') this.ws.send(message, this.afterWrite);
+    else this.ws.send(Buffer.concat(message), { binary: false }, this.afterWrite);
   }
 
   protected override get rawBuffered(): number {

@@ -65,6 +65,12 @@ describe('tcp transport', () => {
     h.conn.send('{"ok":true}');
     await c.waitLines(1);
     assert.equal(c.text, '{"ok":true}\n');
+    // A long answer in pieces, between two strings sent in the same turn: one line each, in order.
+    h.conn.send('before');
+    h.conn.send([Buffer.from('{"big":'), Buffer.from('1'.repeat(100_000)), Buffer.from('}')]);
+    h.conn.send('after');
+    await c.waitLines(4);
+    assert.equal(c.text, `{"ok":true}\nbefore\n{"big":${'1'.repeat(100_000)}}\nafter\n`);
     c.socket.destroy();
   });
 

@@ -88,6 +88,10 @@ describe('ws transport', () => {
     await c.until(() => c.messages.length === 3, 'three replies');
     assert.deepEqual(h.messages, ['{"id":1}', 'two\nlines', 'bin€ary']);
     assert.deepEqual(c.messages, ['got {"id":1}', 'got two\nlines', 'got bin€ary']);
+    // A message in pieces is one text frame.
+    h.conn.send([Buffer.from('{"big":'), Buffer.from('7'.repeat(5000)), Buffer.from('}')]);
+    await c.until(() => c.messages.length === 4, 'the pieced message');
+    assert.equal(c.messages[3], `{"big":${'7'.repeat(5000)}}`);
     c.ws.close();
     await h.closed();
     assert.equal(h.closes.length, 1);

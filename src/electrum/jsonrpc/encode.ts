@@ -20,3 +20,10 @@ export function notificationMessage(flavour: Flavour | null, method: string, par
 export function batchMessage(parts: readonly string[]): string {
   return `[${parts.join(',')}]`;
 }
+
+/** A result already encoded as ASCII bytes, as the pieces of its answer (no 10 MB string built). */
+export function resultPieces(flavour: Flavour | null, id: WireId, resultJson: Buffer): Buffer[] {
+  return flavour === 'v1'
+    ? [Buffer.from('{"result":', 'latin1'), resultJson, Buffer.from(`,"error":null,"id":${id}}`, 'latin1')]
+    : [Buffer.from('{"jsonrpc":"2.0","result":', 'latin1'), resultJson, Buffer.from(`,"id":${id}}`, 'latin1')];
+}

@@ -9,7 +9,7 @@ import { outpointKeyOf, txKeyOf } from '../../mempool/tx.js';
 import { scriptHashParam } from '../params.js';
 import { forEachHistoryRun, historyJsonFromText, mempoolPart } from '../status.js';
 import { TextBuffer, historyJson } from '../history-text.js';
-import { JsonText } from '../context.js';
+import { JsonBytes, JsonText } from '../context.js';
 import { responseTooLarge } from '../errors.js';
 import { withServed } from './headers.js';
 
@@ -53,7 +53,8 @@ export const scripthashMethods: MethodDef[] = [
         // Drop the last entry's comma.
         if (out.length > 1) out.length--;
         out.char(0x5d);
-        return new JsonText(out.toString());
+        // Short answers as text; long ones go to the socket as the bytes they were written into.
+        return out.length < 64 * 1024 ? new JsonText(out.toString()) : new JsonBytes(out.view());
       });
     },
   },
