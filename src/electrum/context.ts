@@ -10,6 +10,7 @@ import type { TxSource } from './tx-source.js';
 import type { HeaderProofs } from './header-proofs.js';
 import type { DaemonCaches } from './daemon-caches.js';
 import type { BlockMerkleCache } from './block-merkle.js';
+import type { HistoryCache } from './history-cache.js';
 
 export interface ElectrumLimits {
   /** MAX_SEND: largest answer in bytes. */
@@ -40,6 +41,7 @@ export interface ServerContext {
   readonly headers: HeaderProofs;
   readonly blockMerkle: BlockMerkleCache;
   readonly caches: DaemonCaches;
+  readonly histories: HistoryCache;
   readonly log: Logger;
 }
 

@@ -12,6 +12,7 @@ import { TxSource } from './tx-source.js';
 import { HeaderProofs } from './header-proofs.js';
 import { BlockMerkleCache } from './block-merkle.js';
 import { DaemonCaches } from './daemon-caches.js';
+import { HistoryCache } from './history-cache.js';
 import { tipHeader } from './methods/headers.js';
 
 export interface ElectrumServerOptions {
@@ -26,6 +27,8 @@ export interface ElectrumServerOptions {
   readonly logger: Logger;
   /** Raw transaction cache, in hex characters. */
   readonly txCacheChars?: number;
+  /** History length from which get_history's answers are cached (default 2,000 entries). */
+  readonly historyCacheFrom?: number;
   /** Output all backed-up sessions may hold together before none starts another request. */
   readonly sendBudgetBytes?: number;
 }
@@ -69,6 +72,7 @@ export class ElectrumServer implements SessionHost {
       headers: new HeaderProofs(),
       blockMerkle: new BlockMerkleCache(),
       caches: new DaemonCaches(opts.daemon),
+      histories: new HistoryCache(opts.historyCacheFrom),
       log: opts.logger,
     };
   }
@@ -167,6 +171,7 @@ export class ElectrumServer implements SessionHost {
 
   private chainChanged(change: ChainChange): void {
     this.context.headers.onChange(change);
+    this.context.histories.onChange(change);
     if (change.tip) this.context.caches.onNewTip();
     this.context.hub.onChange(change);
     if (change.tip) void this.notifyHeaders();

@@ -73,7 +73,7 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
   private readingPaused = false;
   /** Batches with a subscribe in flight: status notifications wait for their answer. */
   private holding = 0;
-  private readonly held = new Map<string, string>();
+  private held: Map<Subscription, string> | null = null;
   private closedFlag = false;
   private readonly call: Call;
   private logger: Logger | null = null;
@@ -150,7 +150,7 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
     if (!this.subs.has(sub) || this.closedFlag) return;
     const alias = this.aliases?.get(sub) ?? sub.hex;
     const msg = notificationMessage(this.flavour, 'blockchain.scripthash.subscribe', `[${JSON.stringify(alias)},${status === null ? 'null' : `"${status}"`}]`);
-    if (this.holding > 0) this.held.set(sub.hex, msg);
+    if (this.holding > 0) (this.held ??= new Map()).set(sub, msg);
     else this.send(msg);
   }
 
@@ -162,26 +162,27 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
   // ---- SessionContext ----
 
   async subscribe(scriptHash: Buffer, hexAsSent: string): Promise<string | null> {
-    const hex = hexAsSent.toLowerCase();
+    const hub = this.host.context.hub;
     const max = this.host.context.limits.maxSubs;
-    const existing = this.host.context.hub.find(hex);
+    const existing = hub.find(scriptHash.toString('latin1'));
     if (!(existing && this.subs.has(existing)) && this.subs.size >= max) {
       throw new RpcError(ErrorCode.BAD_REQUEST, `too many subscriptions (the limit is ${grouped(max)} per session)`);
     }
-    const { sub, status } = await this.host.context.hub.subscribe(this, scriptHash, hex);
+    const { sub, status } = await hub.subscribe(this, scriptHash);
     if (this.closedFlag) {
       // Closed while subscribing: the hub must not keep us.
-      this.host.context.hub.unsubscribe(this, sub);
+      hub.unsubscribe(this, sub);
       return status;
     }
     this.subs.add(sub);
-    if (hexAsSent !== hex) (this.aliases ??= new Map()).set(sub, hexAsSent);
+    // Notifications echo the scripthash as the client wrote it (only upper-case hex differs).
+    if (/[A-F]/.test(hexAsSent)) (this.aliases ??= new Map()).set(sub, hexAsSent);
     else this.aliases?.delete(sub);
     return status;
   }
 
   unsubscribe(hexAsSent: string): boolean {
-    const sub = this.host.context.hub.find(hexAsSent.toLowerCase());
+    const sub = this.host.context.hub.find(Buffer.from(hexAsSent, 'hex').reverse().toString('latin1'));
     if (!sub || !this.subs.delete(sub)) return false;
     this.aliases?.delete(sub);
     return this.host.context.hub.unsubscribe(this, sub);
@@ -393,8 +394,9 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
 
   private releaseHeld(): void {
     if (--this.holding > 0) return;
-    for (const m of this.held.values()) this.send(m);
-    this.held.clear();
+    const held = this.held;
+    this.held = null;
+    if (held) for (const m of held.values()) this.send(m);
   }
 }
 

@@ -58,17 +58,6 @@ export async function forEachHistoryRun(
   }
 }
 
-/** get_history's confirmed entries from status text ("txid:height:" each), comma-terminated. */
-export function historyJsonFromText(text: string): string {
-  let out = '';
-  for (let at = 0; at < text.length; ) {
-    const colon = text.indexOf(':', at + 65);
-    out += `{"tx_hash":"${text.slice(at, at + 64)}","height":${text.slice(at + 65, colon)}},`;
-    at = colon + 1;
-  }
-  return out;
-}
-
 /** One confirmed entry as the status hashes it. */
 export interface StatusEntry {
   readonly txid: Uint8Array;
@@ -86,8 +75,38 @@ function entriesText(entries: readonly StatusEntry[]): string {
  * the text of a short history, or the SHA-256 state after a long one (a hash state costs ~750
  * bytes, more than the text of a few entries).
  */
+/** Entries as packed latin1: the internal-order txid (32 characters), then the height (4, little-endian). */
+const PACKED = 36;
+
+function packEntry(txid: Uint8Array, off: number, height: number): string {
+  return Buffer.from(txid.buffer, txid.byteOffset + off, 32).toString('latin1') + String.fromCharCode(height & 0xff, (height >>> 8) & 0xff, (height >>> 16) & 0xff, height >>> 24);
+}
+
+function packedHeight(p: string, at: number): number {
+  return p.charCodeAt(at) | (p.charCodeAt(at + 1) << 8) | (p.charCodeAt(at + 2) << 16) | (p.charCodeAt(at + 3) << 24);
+}
+
+/** The status text ("txid:height:" each) of packed entries. */
+function packedText(p: string): string {
+  let s = '';
+  for (let at = 0; at < p.length; at += PACKED) s += `${toDisplayHex(Buffer.from(p.slice(at, at + 32), 'latin1'))}:${packedHeight(p, at + 32)}:`;
+  return s;
+}
+
+/** get_history's confirmed entries from packed entries, comma-terminated. */
+export function historyJsonFromPacked(p: string): string {
+  let out = '';
+  for (let at = 0; at < p.length; at += PACKED) out += `{"tx_hash":"${toDisplayHex(Buffer.from(p.slice(at, at + 32), 'latin1'))}","height":${packedHeight(p, at + 32)}},`;
+  return out;
+}
+
+/**
+ * The confirmed part of a script's status, kept between computations while the chain only grows:
+ * a short history's entries packed (36 bytes each), or the SHA-256 state after a long one (a hash
+ * state costs ~750 bytes, more than a few entries).
+ */
 export class ConfirmedStatus {
-  private textPart: string | null = '';
+  private packedPart: string | null = '';
   private hash: Hash | null = null;
 
   private constructor(
@@ -98,7 +117,7 @@ export class ConfirmedStatus {
     public entries: number,
   ) {}
 
-  /** Reads a script's whole confirmed history (in pages); HistoryTooLargeError past `limit`. */
+  /** Reads a script's whole confirmed history (in runs); HistoryTooLargeError past `limit`. */
   static async read(reader: IndexReader, scriptHash: Buffer, txCount: number, epoch: number, limit: number): Promise<ConfirmedStatus> {
     const c = new ConfirmedStatus(epoch, txCount, 0);
     await forEachHistoryRun(reader, scriptHash, limit, 0, (run) => c.appendRun(run));
@@ -117,41 +136,45 @@ export class ConfirmedStatus {
     if (txCountAfter <= this.txCount) return; // already read from a view that had the block
     if (firstTxNum < this.txCount) throw new Error('ConfirmedStatus.extend: block overlaps what is already included');
     if (this.entries + entries.length > limit) throw new HistoryTooLargeError();
-    this.append(entries);
-    this.txCount = txCountAfter;
-  }
-
-  private append(entries: readonly StatusEntry[]): void {
-    if (entries.length > 0) this.appendText(entriesText(entries), entries.length);
-  }
-
-  private appendRun(run: HistoryRun): void {
-    const t = new TextBuffer(run.count * 76 + 16);
-    statusText(t, run);
-    this.appendText(run.count < KEEP_STATE_FROM ? t.toString() : t.view(), run.count);
-  }
-
-  private appendText(more: string | Buffer, n: number): void {
-    this.entries += n;
-    if (this.hash !== null) {
-      this.hash.update(more);
-    } else if (this.entries < KEEP_STATE_FROM) {
-      this.textPart += typeof more === 'string' ? more : more.toString('latin1');
+    if (entries.length === 0) return;
+    if (this.packedPart !== null && this.entries + entries.length < KEEP_STATE_FROM) {
+      for (const e of entries) this.packedPart += packEntry(e.txid, 0, e.height);
+      this.entries += entries.length;
     } else {
-      this.hash = createHash('sha256').update(this.textPart!).update(more);
-      this.textPart = null;
+      this.appendText(entriesText(entries), entries.length);
     }
   }
 
-  /** The confirmed entries as status text ("txid:height:" each) while short enough to be kept as text. */
-  get text(): string | null {
-    return this.textPart;
+  private appendRun(run: HistoryRun): void {
+    if (this.packedPart !== null && this.entries + run.count < KEEP_STATE_FROM) {
+      for (let i = 0; i < run.count; i++) this.packedPart += packEntry(run.txids, i * 32, run.heights[i]!);
+      this.entries += run.count;
+      return;
+    }
+    const t = new TextBuffer(run.count * 76 + 16);
+    statusText(t, run);
+    this.appendText(t.view(), run.count);
+  }
+
+  /** Status text for a long history: from here on only the hash state is kept. */
+  private appendText(more: string | Buffer, n: number): void {
+    this.entries += n;
+    if (this.hash === null) {
+      this.hash = createHash('sha256').update(packedText(this.packedPart!));
+      this.packedPart = null;
+    }
+    this.hash.update(more);
+  }
+
+  /** The confirmed entries packed (see historyJsonFromPacked) while the history is short enough to keep them. */
+  get packed(): string | null {
+    return this.packedPart;
   }
 
   /** The status with this mempool part (mempoolPart's order); null without any transaction. */
   status(mempoolTxs: readonly MempoolTx[]): string | null {
     if (this.entries === 0 && mempoolTxs.length === 0) return null;
-    const h = this.hash !== null ? this.hash.copy() : createHash('sha256').update(this.textPart!);
+    const h = this.hash !== null ? this.hash.copy() : createHash('sha256').update(packedText(this.packedPart!));
     if (mempoolTxs.length > 0) {
       let s = '';
       for (const tx of mempoolTxs) s += `${toDisplayHex(tx.txid)}:${tx.height}:`;

@@ -29,14 +29,23 @@ export class Subscription {
   queued = false;
 
   constructor(
-    /** Lower-case display hex, as notifications carry it. */
-    readonly hex: string,
-    readonly key: ScriptKey,
+    /** The scripthash in internal byte order as a 32-character latin1 string (its identity). */
+    readonly id: string,
   ) {}
 
   /** Internal-order sha256 of the script (derived: a Buffer per subscription costs ~250 bytes). */
   get scriptHash(): Buffer {
-    return Buffer.from(this.hex, 'hex').reverse();
+    return Buffer.from(this.id, 'latin1');
+  }
+
+  /** The index's and the mempool's key of the script (a prefix of the id). */
+  get key(): ScriptKey {
+    return this.id.slice(0, SCRIPT_KEY_CHARS);
+  }
+
+  /** Lower-case display hex, as notifications carry it. */
+  get hex(): string {
+    return Buffer.from(this.id, 'latin1').reverse().toString('hex');
   }
 
   get listenerCount(): number {
@@ -79,9 +88,13 @@ export interface HubOptions {
   readonly logger?: Logger;
 }
 
+/** Length of a script key: scriptKeyOf() of a scripthash is its first 11 bytes as latin1. */
+const SCRIPT_KEY_CHARS = scriptKeyOf(Buffer.alloc(32)).length;
+
 export class SubscriptionHub {
-  private readonly byHex = new Map<string, Subscription>();
+  /** By script key; two scripthashes sharing a key (a collision someone ground out) share the entry. */
   private readonly byKey = new Map<ScriptKey, Subscription | Subscription[]>();
+  private count = 0;
   private readonly queue: Subscription[] = [];
   private active = 0;
   private readonly concurrency: number;
@@ -108,14 +121,15 @@ export class SubscriptionHub {
 
   /** Subscriptions held (distinct scripthashes). */
   get size(): number {
-    return this.byHex.size;
+    return this.count;
   }
 
   /** Subscribes `listener`; resolves with the subscription and the status it now knows. Rejects with history too large. */
-  async subscribe(listener: StatusListener, scriptHash: Buffer, hex: string): Promise<{ sub: Subscription; status: string | null }> {
-    let sub = this.byHex.get(hex);
+  async subscribe(listener: StatusListener, scriptHash: Buffer): Promise<{ sub: Subscription; status: string | null }> {
+    const id = scriptHash.toString('latin1');
+    let sub = this.find(id);
     if (!sub) {
-      sub = new Subscription(hex, scriptKeyOf(scriptHash));
+      sub = new Subscription(id);
       this.add(sub);
     }
     try {
@@ -139,17 +153,20 @@ export class SubscriptionHub {
    * to be kept as text: get_history right after subscribe then reads nothing. Call it in the
    * same tick as the served state was taken.
    */
-  confirmedText(hex: string, epoch: number): string | null {
-    const sub = this.byHex.get(hex);
+  confirmedPacked(scriptHash: Buffer, epoch: number): string | null {
+    const sub = this.find(scriptHash.toString('latin1'));
     const conf = sub?.confirmed;
     if (!sub || !conf || sub.dirty || sub.running || sub.pendingBlocks !== null || sub.failed) return null;
     if (conf.epoch !== epoch || conf.txCount < this.cleanFrom) return null;
-    return conf.text;
+    return conf.packed;
   }
 
-  /** The subscription of a scripthash (lower-case display hex), if anyone holds one. */
-  find(hex: string): Subscription | undefined {
-    return this.byHex.get(hex);
+  /** The subscription of a scripthash (internal order, as a latin1 string), if anyone holds one. */
+  find(id: string): Subscription | undefined {
+    const cur = this.byKey.get(id.slice(0, SCRIPT_KEY_CHARS));
+    if (cur === undefined) return undefined;
+    if (!Array.isArray(cur)) return cur.id === id ? cur : undefined;
+    return cur.find((s) => s.id === id);
   }
 
   /** True if `listener` was subscribed to it. */
@@ -178,7 +195,7 @@ export class SubscriptionHub {
         });
       }
     }
-    if (change.scripts === 'all') for (const sub of this.byHex.values()) this.markDirty(sub);
+    if (change.scripts === 'all') for (const cur of this.byKey.values()) for (const sub of Array.isArray(cur) ? cur : [cur]) this.markDirty(sub);
     else for (const key of change.scripts) this.forKey(key, (sub) => this.markDirty(sub));
     this.pump();
   }
@@ -190,7 +207,7 @@ export class SubscriptionHub {
   }
 
   private add(sub: Subscription): void {
-    this.byHex.set(sub.hex, sub);
+    this.count++;
     const cur = this.byKey.get(sub.key);
     if (cur === undefined) this.byKey.set(sub.key, sub);
     else if (Array.isArray(cur)) cur.push(sub);
@@ -198,8 +215,8 @@ export class SubscriptionHub {
   }
 
   private dropIfUnused(sub: Subscription): void {
-    if (sub.listenerCount > 0 || this.byHex.get(sub.hex) !== sub) return;
-    this.byHex.delete(sub.hex);
+    if (sub.listenerCount > 0 || this.find(sub.id) !== sub) return;
+    this.count--;
     const cur = this.byKey.get(sub.key);
     if (cur === sub) this.byKey.delete(sub.key);
     else if (Array.isArray(cur)) {
@@ -230,7 +247,7 @@ export class SubscriptionHub {
     while (this.active < this.concurrency && this.queue.length > 0) {
       const sub = this.queue.shift()!;
       sub.queued = false;
-      if (!sub.dirty || this.byHex.get(sub.hex) !== sub) continue;
+      if (!sub.dirty || this.find(sub.id) !== sub) continue;
       this.active++;
       this.refresh(sub)
         .catch((err) => this.log.warn({ err: (err as Error).message, scripthash: sub.hex }, 'status recomputation failed'))

@@ -37,6 +37,19 @@ export function versionString(v: ProtocolVersion): string {
   return parts.join('.');
 }
 
+/** One shared array per version spoken: sessions hold it, and there are few distinct ones. */
+const interned = new Map<string, ProtocolVersion>();
+
+function intern(v: ProtocolVersion): ProtocolVersion {
+  const key = v.join('.');
+  let shared = interned.get(key);
+  if (!shared) {
+    shared = Object.freeze([...v]);
+    if (interned.size < 64) interned.set(key, shared);
+  }
+  return shared;
+}
+
 /** The version to speak with a client that asked for `requested` (a string or [min, max]); null if none. */
 export function negotiate(requested: unknown, min = PROTOCOL_MIN, max = PROTOCOL_MAX): ProtocolVersion | null {
   let clientMin: ProtocolVersion;
@@ -52,5 +65,5 @@ export function negotiate(requested: unknown, min = PROTOCOL_MIN, max = PROTOCOL
   const result = compareVersions(clientMax, max) < 0 ? clientMax : max;
   const floor = compareVersions(clientMin, min) > 0 ? clientMin : min;
   if (compareVersions(result, floor) < 0 || compareVersions(result, [0]) === 0) return null;
-  return result;
+  return intern(result);
 }

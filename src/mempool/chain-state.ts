@@ -79,6 +79,12 @@ export class ChainState {
   /** Announced ones whose inputs did not resolve yet: tried again after each block. */
   private readonly unresolved = new Set<TxKey>();
   private adding: Promise<void> | null = null;
+  /**
+   * A refresh was thrown away (the daemon listed its mempool at another tip than the one served, or
+   * a commit overtook it): owed at the next commit, even while ZMQ events flow, or what the daemon
+   * holds and no event announced (a resync after a gap, a reconnect, a switch) waits for a poll.
+   */
+  private owed = false;
   private readonly stopHooks: Array<() => Promise<void>> = [];
 
   constructor(opts: ChainStateOptions) {
@@ -242,6 +248,11 @@ export class ChainState {
     return { view: this.served.retain(), mempool: this.mempool, epoch: this.epochN };
   }
 
+  /** Whether `view` is the one served now (no change since it was taken). */
+  isServed(view: IndexView): boolean {
+    return this.served === view;
+  }
+
   get tip(): { height: number; hash: Buffer } {
     if (!this.served) throw new Error('chain state not started');
     return { height: this.served.state.height, hash: this.served.state.tipHash };
@@ -305,7 +316,7 @@ export class ChainState {
     this.unresolved.clear();
     if (this.toAdd.size > 0) this.addSoon();
     // Conflicts and evictions the block caused show up in the daemon's mempool (with ZMQ, as 'R').
-    if (!this.live) this.refreshSoon();
+    if (!this.live || this.owed) this.refreshSoon();
   }
 
   /** One refresh; true if it was applied. */
@@ -318,9 +329,14 @@ export class ChainState {
       const plan = await this.refresher.plan(view, this.mempool, (best) => best === tipHex);
       if (this.failing) this.log.info('mempool refresh works again');
       this.failing = false;
-      if (plan === null || this.stopped) return false;
-      // A commit landed meanwhile: this plan describes a state nobody serves any more.
-      if (inReorg ? this.reorg === null || !this.isLatest(view) : this.served !== view) return false;
+      if (this.stopped) return false;
+      // The daemon is at another tip, or a commit landed meanwhile: this plan describes a state
+      // nobody serves (any more). Try again once the index moves.
+      if (plan === null || (inReorg ? this.reorg === null || !this.isLatest(view) : this.served !== view)) {
+        this.owed = true;
+        return false;
+      }
+      this.owed = false;
       this.apply(plan, inReorg ? view : null);
       return true;
     } catch (err) {

@@ -116,6 +116,29 @@ describe('subscriptions and notifications', () => {
     assert.deepEqual((await client.request<Array<{ tx_hash: string }>>('blockchain.scripthash.get_mempool', [sh])).map((e) => e.tx_hash), [second]);
   });
 
+  test('cached histories (of scripts nobody subscribes to) follow blocks that touch them, and reorgs', async () => {
+    const addr = await stack.regtest.newAddress('bech32');
+    const sh = await shOf(addr);
+    await stack.regtest.pay(addr, 41_000);
+    await stack.regtest.mine(1);
+    await stack.settle();
+    let walk = await walkChain(stack.regtest);
+    const fresh = await TestClient.open(stack.port(), '1.4');
+    assert.deepEqual(await fresh.request('blockchain.scripthash.get_history', [sh]), walk.history(sh));
+    // Cached now (the stack caches every history); a block paying it again must drop the entry.
+    await stack.regtest.pay(addr, 42_000);
+    await stack.regtest.mine(1);
+    await stack.settle();
+    walk = await walkChain(stack.regtest);
+    assert.equal(walk.history(sh).length, 2);
+    assert.deepEqual(await fresh.request('blockchain.scripthash.get_history', [sh]), walk.history(sh));
+    // And a block that does not touch it leaves the cached answer right.
+    await stack.regtest.mine(1);
+    await stack.settle();
+    assert.deepEqual(await fresh.request('blockchain.scripthash.get_history', [sh]), walk.history(sh));
+    fresh.close();
+  });
+
   test('a reorg: every changed status is notified, and ends equal to the new chain\'s', async () => {
     const addrs = await Promise.all([0, 1, 2, 3].map(() => stack.regtest.newAddress('bech32')));
     const shs = await Promise.all(addrs.map(shOf));

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { fromDisplayHex } from '../../src/chain/hash.js';
 import { Mempool } from '../../src/mempool/mempool.js';
 import { MempoolTx, outpointKeyOf, txKeyOf } from '../../src/mempool/tx.js';
-import { ConfirmedStatus, historyJsonFromText, mempoolPart } from '../../src/electrum/status.js';
+import { ConfirmedStatus, historyJsonFromPacked, mempoolPart } from '../../src/electrum/status.js';
 import type { HistoryEntry, IndexReader } from '../../src/index/types.js';
 
 const SCRIPT = 's'.repeat(11);
@@ -87,9 +87,15 @@ test('no transactions: null; extending a kept state equals reading everything ag
   await assert.rejects(ConfirmedStatus.read(readerOf(all), Buffer.alloc(32), 10_000, 0, 299), /history too large/);
 });
 
-test('get_history entries from status text', () => {
-  const a = 'a'.repeat(64);
-  const b = 'b'.repeat(64);
-  assert.equal(historyJsonFromText(''), '');
-  assert.equal(historyJsonFromText(`${a}:7:${b}:123456:`), `{"tx_hash":"${a}","height":7},{"tx_hash":"${b}","height":123456},`);
+test('get_history entries from the packed confirmed part equal the history read', async () => {
+  const entries: HistoryEntry[] = [
+    { txid: fromDisplayHex('a6c9c361bd0bc536d6a22648efbf8f9b200e425ef6c3a7a9669dc444c532a347'), height: 2472, txNum: 10 },
+    { txid: fromDisplayHex('9c42f84b2fcdaff676ba25d9d4941741cc0d1a01cce0c23fdc4c0b2afa38431c'), height: 16_777_300, txNum: 21 },
+  ];
+  const c = await ConfirmedStatus.read(readerOf(entries), Buffer.alloc(32), 100, 0, 1000);
+  assert.equal(historyJsonFromPacked(''), '');
+  assert.equal(
+    historyJsonFromPacked(c.packed!),
+    '{"tx_hash":"a6c9c361bd0bc536d6a22648efbf8f9b200e425ef6c3a7a9669dc444c532a347","height":2472},{"tx_hash":"9c42f84b2fcdaff676ba25d9d4941741cc0d1a01cce0c23fdc4c0b2afa38431c","height":16777300},',
+  );
 });

@@ -163,6 +163,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     certificates: opts.certificates ?? null,
     logger: log,
     sendBudgetBytes: opts.sendBudgetBytes,
+    // Every history is cached in tests, so that every answer also checks the cache's invalidation.
+    historyCacheFrom: 1,
   });
 
   const settle = async (timeoutMs = 20_000, settleOpts: SettleOptions = {}): Promise<void> => {

@@ -7,7 +7,7 @@ import { toDisplayHex } from '../../chain/hash.js';
 import { scriptKeyOf } from '../../index/index.js';
 import { outpointKeyOf, txKeyOf } from '../../mempool/tx.js';
 import { scriptHashParam } from '../params.js';
-import { forEachHistoryRun, historyJsonFromText, mempoolPart } from '../status.js';
+import { forEachHistoryRun, historyJsonFromPacked, mempoolPart } from '../status.js';
 import { TextBuffer, historyJson } from '../history-text.js';
 import { JsonBytes, JsonText } from '../context.js';
 import { responseTooLarge } from '../errors.js';
@@ -37,15 +37,22 @@ export const scripthashMethods: MethodDef[] = [
       return withServed(call, async (served) => {
         const mem = mempoolPart(served.mempool, scriptKeyOf(scriptHash));
         // A wallet asks for the history of what it just subscribed to: the subscription has it.
-        const known = call.server.hub.confirmedText((sh as string).toLowerCase(), served.epoch);
-        const out = new TextBuffer(known !== null ? known.length + 256 : 64 * 1024);
+        const known = call.server.hub.confirmedPacked(scriptHash, served.epoch);
+        const id = scriptHash.toString('latin1');
+        const cached = known === null ? call.server.histories.get(id) : undefined;
+        const out = new TextBuffer(known !== null ? known.length * 3 + 256 : cached !== undefined ? cached.length + 4096 : 64 * 1024);
         out.char(0x5b);
-        if (known !== null) out.bytes(Buffer.from(historyJsonFromText(known), 'latin1'));
+        if (known !== null) out.bytes(Buffer.from(historyJsonFromPacked(known), 'latin1'));
+        else if (cached !== undefined) out.bytes(cached);
         else {
-          await forEachHistoryRun(served.view.reader, scriptHash, maxHistory, 0, (run) => {
+          const entries = await forEachHistoryRun(served.view.reader, scriptHash, maxHistory, 0, (run) => {
             historyJson(out, run);
             if (out.length > maxSend) throw responseTooLarge(maxSend);
           });
+          // A long history read from the state still served is kept for the next ask.
+          if (entries >= call.server.histories.fromEntries && call.server.chain.isServed(served.view)) {
+            call.server.histories.put(id, scriptKeyOf(scriptHash), Buffer.from(out.view().subarray(1)));
+          }
         }
         let s = '';
         for (const tx of mem) s += `{"tx_hash":"${toDisplayHex(tx.txid)}","height":${tx.height},"fee":${tx.fee}},`;
