@@ -78,29 +78,9 @@ export class Reader implements IndexReader {
   }
 
   async getHistory(scriptHash: Buffer, opts: { limit?: number; fromTxNum?: number } = {}): Promise<HistoryEntry[]> {
-    const limit = opts.limit ?? Infinity;
-    const prefix = prefixKey(T.history, hashXOf(scriptHash));
-    let gte = prefix;
-    if (opts.fromTxNum !== undefined && opts.fromTxNum > 0) {
-      gte = Buffer.allocUnsafe(prefix.length + TXNUM_LEN);
-      prefix.copy(gte);
-      writeUInt40BE(gte, opts.fromTxNum, prefix.length);
-    }
-    const txCount = this.state().txCount;
-    const txNums: number[] = [];
-    const range = { gte, lt: prefixEnd(prefix), values: false, limit: limit === Infinity ? undefined : limit };
-    for await (const e of this.db.iterator(range, { capacity: limit < 256 ? Math.max(limit, 1) : 256 } as object)) {
-      const txNum = readUInt40BE(e.key, 1 + HASHX_LEN);
-      if (txNum < txCount) txNums.push(txNum);
-    }
-    const txids = await readTxids(this.db, txNums);
-    const out: HistoryEntry[] = [];
-    for (let i = 0; i < txNums.length; i++) {
-      const height = this.counts.heightOf(txNums[i]!);
-      const txid = txids[i];
-      if (height < 0 || !txid) continue; // undone while we read (live reader only)
-      out.push({ height, txid, txNum: txNums[i]! });
-    }
+    const run = await this.getHistoryRun(scriptHash, { limit: opts.limit ?? Infinity, fromTxNum: opts.fromTxNum });
+    const out: HistoryEntry[] = new Array(run.count);
+    for (let i = 0; i < run.count; i++) out[i] = { height: run.heights[i]!, txid: Buffer.from(run.txids.subarray(i * 32, i * 32 + 32)), txNum: run.txNums[i]! };
     return out;
   }
 
@@ -127,8 +107,9 @@ export class Reader implements IndexReader {
       while (h >= 0 && h < this.counts.length && this.counts.after(h) <= nums[i]!) h++;
       heights[i] = h < this.counts.length ? h : -1;
     }
-    if (found !== nums.length || heights.includes(-1)) throw new Error(`index is inconsistent: history of ${prefix.toString('hex')} names transactions it does not hold`);
-    return { count: nums.length, txids, heights, lastTxNum: nums.length > 0 ? nums[nums.length - 1]! : -1 };
+    // Only a live reader racing an undo can see this; a view never does.
+    if (found !== nums.length || heights.includes(-1)) throw new Error(`the index changed while ${prefix.toString('hex')}'s history was read`);
+    return { count: nums.length, txids, heights, txNums: Float64Array.from(nums), lastTxNum: nums.length > 0 ? nums[nums.length - 1]! : -1 };
   }
 
   async getUtxos(scriptHash: Buffer): Promise<Utxo[]> {

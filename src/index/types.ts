@@ -27,6 +27,7 @@ export interface HistoryRun {
   /** count x 32 bytes, internal byte order. */
   readonly txids: Buffer;
   readonly heights: Int32Array;
+  readonly txNums: Float64Array;
   /** The tx number of the last entry (-1 when empty): the next run starts after it. */
   readonly lastTxNum: number;
 }

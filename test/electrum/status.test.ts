@@ -25,6 +25,7 @@ function readerOf(entries: HistoryEntry[]): IndexReader {
         count: list.length,
         txids: Buffer.concat(list.map((e) => e.txid)),
         heights: Int32Array.from(list.map((e) => e.height)),
+        txNums: Float64Array.from(list.map((e) => e.txNum)),
         lastTxNum: list.length > 0 ? list[list.length - 1]!.txNum : -1,
       };
     },

@@ -46,7 +46,7 @@ export const serverMethods: MethodDef[] = [
     run: () => [],
   },
   {
-    // Peer discovery is not implemented: every peer is declined, as ElectrumX does with PEER_DISCOVERY off.
+    // No peer discovery yet: every peer is declined, as ElectrumX does with PEER_DISCOVERY off.
     name: 'server.add_peer',
     sig: { params: [p('features')] },
     run: () => false,
