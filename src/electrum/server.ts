@@ -13,6 +13,7 @@ import { HeaderProofs } from './header-proofs.js';
 import { BlockMerkleCache } from './block-merkle.js';
 import { DaemonCaches } from './daemon-caches.js';
 import { HistoryCache } from './history-cache.js';
+import { RequestScheduler } from './scheduler.js';
 import { tipHeader } from './methods/headers.js';
 
 export interface ElectrumServerOptions {
@@ -20,7 +21,7 @@ export interface ElectrumServerOptions {
   readonly daemon: Daemon;
   readonly info: ServerInfo;
   readonly limits: ElectrumLimits;
-  readonly sessions: SessionLimits & { readonly maxSessions: number };
+  readonly sessions: SessionLimits & { readonly maxSessions: number; readonly maxInFlight?: number };
   readonly transport: Omit<ListenerLimits, 'maxRecv'>;
   readonly services: readonly ServiceAddress[];
   readonly certificates?: CertificateStore | null;
@@ -32,6 +33,9 @@ export interface ElectrumServerOptions {
   /** Output all backed-up sessions may hold together before none starts another request. */
   readonly sendBudgetBytes?: number;
 }
+
+/** Requests running at once across all sessions (each session also has its own bound). */
+const DEFAULT_IN_FLIGHT = 128;
 
 /** Past this much output queued by sessions whose clients read slowly, new requests wait. */
 const DEFAULT_SEND_BUDGET = 256 * 1024 * 1024;
@@ -46,6 +50,7 @@ export class ElectrumServer implements SessionHost {
   private readonly budgetWaiters = new Set<Session>();
   private readonly sendBudget: number;
   readonly backlogBytes: number;
+  readonly scheduler: RequestScheduler;
   private budgetTimer: NodeJS.Timeout | null = null;
   private readonly listeners: TransportListener[] = [];
   private readonly log: Logger;
@@ -61,6 +66,7 @@ export class ElectrumServer implements SessionHost {
     this.maxSessions = opts.sessions.maxSessions;
     this.sendBudget = opts.sendBudgetBytes ?? DEFAULT_SEND_BUDGET;
     this.backlogBytes = opts.transport.lowWaterBytes;
+    this.scheduler = new RequestScheduler(opts.sessions.maxInFlight ?? DEFAULT_IN_FLIGHT);
     const hub = new SubscriptionHub(opts.chain, { maxHistory: opts.limits.maxHistory, logger: opts.logger.child({ part: 'subscriptions' }) });
     this.context = {
       info: opts.info,

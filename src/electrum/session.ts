@@ -15,6 +15,7 @@ import type { MethodTable, MethodDef } from './methods/index.js';
 import { JsonBytes, JsonText, type Call, type ServerContext, type SessionContext } from './context.js';
 import type { StatusListener, Subscription } from './subscriptions.js';
 import { ChainMovedError } from './header-proofs.js';
+import type { RequestScheduler } from './scheduler.js';
 
 export interface SessionLimits {
   readonly maxBatch: number;
@@ -41,6 +42,8 @@ export interface SessionHost {
   overBudget(): boolean;
   /** Calls session.pump() once the server is back under its send budget. */
   waitForBudget(session: Session): void;
+  /** Requests in flight across sessions, handed out in turn. */
+  readonly scheduler: RequestScheduler;
 }
 
 const VERSION_SIG: Signature = { params: [{ name: 'client_name', optional: true }, { name: 'protocol_version', optional: true }], extraIgnored: true };
@@ -135,6 +138,7 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
     this.subs.clear();
     this.aliases = null;
     this.host.congestion(this, false);
+    this.host.scheduler.forget(this);
     if (this.host.context.log.isLevelEnabled('debug')) this.log.debug({ reason, requests: this.requests }, 'session closed');
     this.host.sessionClosed(this);
   }
@@ -279,13 +283,20 @@ export class Session implements MessageHandler, StatusListener, SessionContext {
     // go on, so a new wallet is not held up by slow readers.
     const gated = (): boolean => this.conn.bufferedBytes > 0 && this.host.overBudget();
     if (this.waiting.length > 0 && gated()) this.host.waitForBudget(this);
-    while (!this.closedFlag && this.active < maxConcurrent && this.waiting.length > 0 && !this.conn.congested && !gated()) {
+    const slots = this.host.scheduler;
+    while (!this.closedFlag && this.active < maxConcurrent && this.waiting.length > 0 && !this.conn.congested && !gated() && slots.acquire(this)) {
       const task = this.waiting.shift()!;
       this.active++;
       void task().finally(() => {
         this.active--;
+        slots.release();
         this.pump();
       });
+      // Others are waiting: one request at a time, in turn.
+      if (slots.contended && this.waiting.length > 0) {
+        slots.lineUp(this);
+        break;
+      }
     }
     const stop = this.waiting.length >= maxQueued || ((this.conn.congested || gated()) && this.waiting.length > 0);
     if (stop && !this.readingPaused) {
