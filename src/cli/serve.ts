@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { SettingsError, type Settings } from '../config/settings.js';
 import { formatService } from '../config/services.js';
-import { logger } from '../log.js';
+import { logger, setLogLevel } from '../log.js';
 import { ChainState } from '../mempool/chain-state.js';
 import { DaemonMempoolSource } from '../mempool/source.js';
 import { followSequence } from '../mempool/zmq-feed.js';
@@ -64,8 +64,8 @@ async function followSequenceStream(settings: Settings, runtime: SyncRuntime, ch
         chain.resync(`switched to ${runtime.daemon.current().url}`);
       }
       first = false;
-      const url = await resolveSequenceUrl(settings.zmq, runtime.daemon, runtime.daemon.current().url, log);
-      if (url) return followSequence(url, chain, () => runtime.syncer.announceBlock(), log);
+      const found = await resolveSequenceUrl(settings.zmq, runtime.daemon, runtime.daemon.current().url, log);
+      if (found) return followSequence(found.url, chain, () => runtime.syncer.announceBlock(), log, found.rawtx);
       log.info(`mempool polls the daemon every ${settings.mempoolPollMs} ms (no ZMQ sequence stream: add -zmqpubsequence to bitcoind for instant updates)`);
       return null;
     },
@@ -75,6 +75,8 @@ async function followSequenceStream(settings: Settings, runtime: SyncRuntime, ch
 }
 
 export async function runServe(settings: Settings, hooks: ServeHooks = {}): Promise<void> {
+  // Before any logger is made: a child keeps the level its parent had then.
+  setLogLevel(settings.logLevel);
   const log = logger('serve');
   const wallets = settings.services.filter((s) => s.protocol !== 'rpc') as ServiceAddress[];
   let chain: ChainState | null = null;

@@ -86,10 +86,13 @@ export class ChainState {
    */
   private owed = false;
   private readonly stopHooks: Array<() => Promise<void>> = [];
+  private checks = 0;
+  private readonly source: MempoolSource;
 
   constructor(opts: ChainStateOptions) {
     this.index = opts.index;
     this.refresher = new MempoolRefresher(opts.source);
+    this.source = opts.source;
     this.pollMs = opts.pollMs;
     this.log = opts.logger ?? silentLogger();
   }
@@ -115,8 +118,23 @@ export class ChainState {
   /** Polls every MEMPOOL_POLL_MS, or as a slow safety net while ZMQ events arrive. */
   private startTimer(): void {
     if (this.timer) clearInterval(this.timer);
-    this.timer = setInterval(() => this.refreshSoon(), this.live ? Math.max(this.pollMs, LIVE_SAFETY_POLL_MS) : this.pollMs);
+    this.timer = setInterval(() => (this.live ? void this.safetyCheck() : this.refreshSoon()), this.live ? Math.max(this.pollMs, LIVE_SAFETY_POLL_MS) : this.pollMs);
     this.timer.unref();
+  }
+
+  /**
+   * While ZMQ events flow: the daemon's mempool size against ours, the full listing only if they
+   * differ (or every tenth time). Listing 50,000 txids costs ~300 ms, and events wait meanwhile.
+   */
+  private async safetyCheck(): Promise<void> {
+    if (++this.checks % 10 !== 0 && !this.owed && this.toAdd.size === 0 && this.unresolved.size === 0 && !this.running) {
+      try {
+        if ((await this.source.size()) === this.mempool.size) return;
+      } catch {
+        // the refresh below says what is wrong
+      }
+    }
+    this.refreshSoon();
   }
 
   /** The ZMQ sequence feed is connected (true) or lost (false). */
@@ -138,6 +156,16 @@ export class ChainState {
     }
     this.toAdd.add(key);
     this.addSoon();
+  }
+
+  /** ZMQ rawtx: the bytes of a transaction the daemon just took (or mined), for its 'A' to use. */
+  rawPublished(raw: Buffer): void {
+    this.refresher.announceRaw(raw);
+  }
+
+  /** How the mempool follows the daemon now. */
+  get mode(): 'zmq' | 'polling' {
+    return this.live ? 'zmq' : 'polling';
   }
 
   /** ZMQ sequence 'R': a transaction left the daemon's mempool other than by a block. */

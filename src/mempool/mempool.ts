@@ -17,8 +17,8 @@ export class Mempool {
   private readonly txs = new Map<TxKey, MempoolTx>();
   /** Who in the mempool spends each outpoint (confirmed or not). */
   private readonly spenders = new Map<OutpointKey, MempoolTx>();
-  /** The transactions touching each script: one, or several in an array. */
-  private readonly byScript = new Map<ScriptKey, MempoolTx | MempoolTx[]>();
+  /** The transactions touching each script: one, or several in a Set (a hot wallet's address may have thousands). */
+  private readonly byScript = new Map<ScriptKey, MempoolTx | Set<MempoolTx>>();
   private dirty = new Set<ScriptKey>();
   private histogram: FeeHistogram | null = null;
   private rawBytes = 0;
@@ -72,8 +72,8 @@ export class Mempool {
     for (const s of tx.scripts()) {
       const cur = this.byScript.get(s);
       if (cur === undefined) this.byScript.set(s, tx);
-      else if (Array.isArray(cur)) cur.push(tx);
-      else this.byScript.set(s, [cur, tx]);
+      else if (cur instanceof Set) cur.add(tx);
+      else this.byScript.set(s, new Set([cur, tx]));
       this.dirty.add(s);
     }
     this.histogram = null;
@@ -102,10 +102,9 @@ export class Mempool {
     for (const s of tx.scripts()) {
       const cur = this.byScript.get(s);
       if (cur === tx) this.byScript.delete(s);
-      else if (Array.isArray(cur)) {
-        const i = cur.indexOf(tx);
-        if (i >= 0) cur.splice(i, 1);
-        if (cur.length === 1) this.byScript.set(s, cur[0]!);
+      else if (cur instanceof Set) {
+        cur.delete(tx);
+        if (cur.size === 1) this.byScript.set(s, cur.values().next().value!);
       }
       this.dirty.add(s);
     }
@@ -117,7 +116,7 @@ export class Mempool {
   txsOf(script: ScriptKey): MempoolTx[] {
     const cur = this.byScript.get(script);
     if (cur === undefined) return [];
-    return Array.isArray(cur) ? cur.slice() : [cur];
+    return cur instanceof Set ? [...cur] : [cur];
   }
 
   hasScript(script: ScriptKey): boolean {

@@ -10,6 +10,8 @@ export interface MempoolSource {
   snapshot(): Promise<{ readonly bestHash: string; readonly txids: readonly string[]; readonly sequence: number | null }>;
   /** Raw transactions by txid (display hex); null where the daemon no longer has one. */
   rawTransactions(txids: readonly string[]): Promise<Array<Buffer | null>>;
+  /** How many transactions the daemon's mempool holds (a cheap check that we are in step). */
+  size(): Promise<number>;
 }
 
 /** Transactions per getrawtransaction batch: big enough to amortise HTTP, small enough to interleave. */
@@ -29,6 +31,10 @@ export class DaemonMempoolSource implements MempoolSource {
     // Daemons before Core 21 have no mempool_sequence: a plain list.
     if (Array.isArray(r)) return { bestHash: bestHash!.result as string, txids: r, sequence: null };
     return { bestHash: bestHash!.result as string, txids: r.txids, sequence: r.mempool_sequence };
+  }
+
+  async size(): Promise<number> {
+    return (await this.daemon.getMempoolInfo()).size;
   }
 
   async rawTransactions(txids: readonly string[]): Promise<Array<Buffer | null>> {

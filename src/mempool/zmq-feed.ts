@@ -12,14 +12,21 @@ export interface SequenceFeed {
   close(): Promise<void>;
 }
 
-export function followSequence(url: string, chain: ChainState, onBlock: () => void, log: Logger): SequenceFeed {
-  const listener = new ZmqListener({ addresses: url, topics: ['sequence'], logger: log });
+/**
+ * `withRawtx`: the same publisher also sends rawtx (announced transactions then need no RPC; it
+ * is published before the 'A' of the same transaction, on one socket in order).
+ */
+export function followSequence(url: string, chain: ChainState, onBlock: () => void, log: Logger, withRawtx = false): SequenceFeed {
+  const listener = new ZmqListener({ addresses: url, topics: withRawtx ? ['sequence', 'rawtx'] : ['sequence'], logger: log });
+  listener.on('rawtx', (e) => chain.rawPublished(e.raw));
   listener.on('sequence', (e) => {
     if (e.label === 'A') chain.txAdded(txKeyOf(e.hash), e.mempoolSequence!);
     else if (e.label === 'R') chain.txRemoved(txKeyOf(e.hash), e.mempoolSequence!);
     else onBlock();
   });
   listener.on('gap', (g) => {
+    // A lost rawtx only costs an RPC; lost sequence messages need a resync.
+    if (g.topic !== 'sequence') return;
     chain.resync(`ZMQ sequence messages lost (expected #${g.expected}, got #${g.got})`);
     onBlock();
   });

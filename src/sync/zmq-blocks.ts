@@ -44,11 +44,11 @@ export async function resolveHashblockUrl(setting: string, daemon: Daemon, daemo
  * The daemon's ZMQ `sequence` publisher, for the mempool: with DAEMON_ZMQ=auto as the daemon lists
  * it, with a tcp:// setting only if the daemon publishes sequence there; null for none.
  */
-export async function resolveSequenceUrl(setting: string, daemon: Daemon, daemonUrl: string, log: Logger): Promise<string | null> {
+export async function resolveSequenceUrl(setting: string, daemon: Daemon, daemonUrl: string, log: Logger): Promise<{ url: string; rawtx: boolean } | null> {
   if (setting === 'off') return null;
   try {
     const found = await discoverZmq(daemon, new URL(daemonUrl).hostname);
-    if (found.sequence && (setting === 'auto' || found.sequence === setting)) return found.sequence;
+    if (found.sequence && (setting === 'auto' || found.sequence === setting)) return { url: found.sequence, rawtx: found.rawtx === found.sequence };
     if (setting !== 'auto' && !found.sequence) log.info(`the daemon publishes no ZMQ sequence stream (-zmqpubsequence=${setting} would add one)`);
   } catch (err) {
     log.debug({ err: (err as Error).message }, 'getzmqnotifications failed');

@@ -131,15 +131,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           chain.resync(`switched to ${daemon.current().url}`);
         }
         first = false;
-        const url = await resolveSequenceUrl('auto', daemon, daemon.current().url, log);
-        if (url) return followSequence(url, chain, () => syncer.announceBlock(), log);
+        const found = await resolveSequenceUrl('auto', daemon, daemon.current().url, log);
+        if (found) return followSequence(found.url, chain, () => syncer.announceBlock(), log, found.rawtx);
         return null;
       },
       (err) => log.warn({ err: err.message }, 'ZMQ sequence subscription failed; polling'),
     );
     chain.onStop(() => following.close());
   } else if (opts.zmqSequence ?? true) {
-    const feed = followSequence(regtest.zmqUrl, chain, () => syncer.announceBlock(), log);
+    const feed = followSequence(regtest.zmqUrl, chain, () => syncer.announceBlock(), log, true);
     chain.onStop(() => feed.close());
   }
   const inUse = (): Regtest => (many ? many[daemon.current().index]! : regtest);
