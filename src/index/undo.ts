@@ -56,10 +56,14 @@ function prefixed(table: number, src: Buffer, start: number, len: number): Buffe
 }
 
 /**
- * Removes the tip block in one atomic batch; returns the new state and the block removed (its
- * txids and the scripts its history touched, from the undo record). The writer has flushed.
+ * Removes the tip block in one atomic batch and returns the new state. `landed` is called with it
+ * and the block removed (its txids and the scripts its history touched, from the undo record) in
+ * the same synchronous step as the batch lands and the tx counts are cut, so that nothing can read
+ * the index between. The writer has flushed.
  */
-export async function applyUndo(db: RocksDB, s: IndexState, counts: TxCounts): Promise<{ state: IndexState; block: CommittedBlock }> {
+export async function applyUndo(
+  db: RocksDB, s: IndexState, counts: TxCounts, landed: (state: IndexState, block: CommittedBlock) => void,
+): Promise<IndexState> {
   const h = s.height;
   if (h < 0) throw new NoUndoError('undoBlock: the index is empty');
   const rb = db.read({ capacity: 2, autoDestroy: true });
@@ -135,9 +139,11 @@ export async function applyUndo(db: RocksDB, s: IndexState, counts: TxCounts): P
       txCount: first,
     };
     wb.tryPut(Buffer.from([T.state]), encodeState(next));
+    const block: CommittedBlock = { height: h, hash: headerHash(header), header: Buffer.from(header), firstTxNum: first, txids, touched };
     await wb.flush();
     counts.truncate(h - 1);
-    return { state: next, block: { height: h, hash: headerHash(header), header: Buffer.from(header), firstTxNum: first, txids, touched } };
+    landed(next, block);
+    return next;
   } finally {
     wb.destroy();
   }

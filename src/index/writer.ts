@@ -379,9 +379,11 @@ export class Writer implements IndexWriter {
       } finally {
         wb.destroy();
       }
-      if (pruned || hadUndo) this.dbUndoFloor = await lowestUndoHeight(this.db);
+      // The durable state moves in the same step as the write lands: a view opened in between would
+      // pair the new rows with the old state.
       this.flushedState = target;
       this.onCommit({ state: target, connected: window.blocks.map((b) => committedBlock(b, window.hist)), disconnected: null });
+      if (pruned || hadUndo) this.dbUndoFloor = await lowestUndoHeight(this.db);
       for (const a of [window.utxos, window.spends, window.hist, window.txs]) a.reset();
       window.cache.clear();
       this.spare = window;
@@ -408,12 +410,14 @@ export class Writer implements IndexWriter {
       await this.commit();
       try {
         const s = this.current;
-        const { state: next, block } = await applyUndo(this.db, s, this.counts);
-        this.current = next;
-        this.flushedState = next;
+        // The state moves, and listeners hear of it, in the step the undo lands (see applyUndo).
+        const next = await applyUndo(this.db, s, this.counts, (state, block) => {
+          this.current = state;
+          this.flushedState = state;
+          this.onCommit({ state, connected: [], disconnected: block });
+        });
         this.tail = await TxidTail.load(this.db, next.txCount);
         this.dbUndoFloor = await lowestUndoHeight(this.db);
-        this.onCommit({ state: next, connected: [], disconnected: block });
         this.log.info({ height: s.height, tip: toDisplayHex(next.tipHash) }, 'index block undone');
       } catch (err) {
         if ((err as { code?: string }).code !== 'NO_UNDO') this.failure = err as Error;
