@@ -32,7 +32,8 @@ export function followDaemon(pool: Pick<DaemonPool, 'onSwitch'>, start: () => Pr
     async close() {
       closed = true;
       unsubscribe();
-      await chain;
+      // A start in flight may wait for a daemon that is down (and that never answers once the pool is
+      // closed after us): not waited for. It closes what it opens, seeing `closed`.
       const c = current;
       current = null;
       await c?.close();

@@ -43,7 +43,12 @@ export class DaemonPool implements Daemon {
   private readonly maxBlockBatchBytes: number;
   private index = 0;
   private closed = false;
-  private readonly down = new Set<number>(); // daemons whose failure was logged, until they answer
+  /**
+   * Daemons whose failure was logged, until they answer, with the request count at that failure: only a
+   * request sent after it proves the daemon is back (an answer to one sent before may land later).
+   */
+  private readonly down = new Map<number, number>();
+  private requests = 0;
   private readonly sleepers = new Set<() => void>();
   private avgBlockHexChars = 0;
   private allDownLogged = false;
@@ -126,7 +131,9 @@ export class DaemonPool implements Daemon {
     const info = this.current();
     for (const l of this.switchListeners) {
       try {
-        l(info);
+        // Outside the bound of the call that switched (bounded()): what a listener starts, such as
+        // resubscribing ZMQ, waits for a daemon as long as the pool's own calls do.
+        this.retryLimit.exit(() => l(info));
       } catch (err) {
         this.log.error({ err }, 'a daemon switch listener threw');
       }
@@ -261,10 +268,15 @@ export class DaemonPool implements Daemon {
       if (this.closed) throw new DaemonUnavailableError('daemon pool closed');
       const i = this.index;
       const client = this.clients[i];
+      const sent = ++this.requests;
       try {
         await this.verify(i, client);
         const result = await fn(client);
-        if (this.down.delete(i)) this.log.info({ url: client.url }, 'daemon is answering again');
+        const downAt = this.down.get(i);
+        if (downAt !== undefined && sent > downAt) {
+          this.down.delete(i);
+          this.log.info({ url: client.url }, 'daemon is answering again');
+        }
         this.allDownLogged = false;
         return result;
       } catch (e) {
@@ -273,7 +285,7 @@ export class DaemonPool implements Daemon {
         failures++;
         // Warn once per outage of a daemon; repeats while it stays down are debug noise.
         const firstFailure = !this.down.has(i);
-        this.down.add(i);
+        this.down.set(i, this.requests);
         // It may come back as another node: check its chain again then.
         this.verified.delete(i);
         // Other requests may have moved on already; only the first to notice advances the pool.

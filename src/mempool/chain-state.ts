@@ -13,6 +13,11 @@ import { txKeyOf, type TxKey } from './tx.js';
 
 /** The full mempool refresh's interval while ZMQ sequence events keep the mempool current. */
 const LIVE_SAFETY_POLL_MS = 30_000;
+/**
+ * How long a removal ('R') waits for the 'A' that may follow it: bitcoind publishes a replacement's
+ * 'R' and 'A' as separate messages, which can arrive in separate turns of the event loop.
+ */
+const REPLACEMENT_WAIT_MS = 50;
 
 /** What ChainState needs of the index (AnodeIndex has it). */
 export interface CommitSource {
@@ -79,6 +84,8 @@ export class ChainState {
   /** Announced ones whose inputs did not resolve yet: tried again after each block. */
   private readonly unresolved = new Set<TxKey>();
   private adding: Promise<void> | null = null;
+  /** Ends addSoon's wait for the 'A' of a replacement. */
+  private wakeAdding: (() => void) | null = null;
   /**
    * A refresh was thrown away (the daemon listed its mempool at another tip than the one served, or
    * a commit overtook it): owed at the next commit, even while ZMQ events flow, or what the daemon
@@ -155,6 +162,7 @@ export class ChainState {
       return;
     }
     this.toAdd.add(key);
+    this.wakeAdding?.();
     this.addSoon();
   }
 
@@ -210,6 +218,18 @@ export class ChainState {
     this.adding = (async () => {
       // Let a burst of announcements gather into one batch.
       await new Promise((r) => setImmediate(r));
+      // Removals alone may be the first half of a replacement: give its 'A' a moment to arrive, so that
+      // subscribers see the new transaction in one change, not an empty moment between the two.
+      if (this.toRemove.size > 0 && this.toAdd.size === 0 && !this.stopped) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, REPLACEMENT_WAIT_MS);
+          this.wakeAdding = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wakeAdding = null;
+      }
       while ((this.toAdd.size > 0 || this.toRemove.size > 0) && !this.stopped && !this.holding) {
         const keys = [...this.toAdd];
         this.toAdd.clear();
@@ -298,10 +318,15 @@ export class ChainState {
       return;
     }
     this.running = (async () => {
-      do {
-        this.again = false;
-        await this.refreshOnce();
-      } while (this.again && !this.stopped);
+      try {
+        do {
+          this.again = false;
+          await this.refreshOnce();
+        } while (this.again && !this.stopped);
+      } catch (err) {
+        // Never leave `running` set: events would be held, and refreshes skipped, for good.
+        this.log.error({ err }, 'mempool refresh failed unexpectedly');
+      }
       this.running = null;
       this.replayHeld();
       if (this.toAdd.size > 0 || this.toRemove.size > 0) this.addSoon();
@@ -351,7 +376,16 @@ export class ChainState {
   private async refreshOnce(): Promise<boolean> {
     if (!this.served) return false;
     const inReorg = this.reorg !== null;
-    const view = inReorg ? this.index.openView() : this.served.retain();
+    let view: IndexView;
+    try {
+      view = inReorg ? this.index.openView() : this.served.retain();
+    } catch (err) {
+      // No view to be had this moment (the index between the two halves of a commit): the commit
+      // that follows refreshes again.
+      this.log.debug({ err: (err as Error).message }, 'no index view to refresh against yet');
+      this.owed = true;
+      return false;
+    }
     try {
       const tipHex = toDisplayHex(view.state.tipHash);
       const plan = await this.refresher.plan(view, this.mempool, (best) => best === tipHex);
