@@ -139,12 +139,14 @@ export async function runServe(settings: Settings, hooks: ServeHooks = {}): Prom
   };
 
   const adminServices = settings.services.filter((s) => s.protocol === 'rpc');
+  let running: SyncRuntime | null = null;
   let admin: Promise<AdminServer> | null = null;
 
   await runSync(settings, {
     command: 'anode serve',
     handleSignals: hooks.handleSignals,
     onStart: (runtime) => {
+      running = runtime;
       hooks.onStart?.(runtime);
       const ctx: AdminContext = {
         coin: settings.coin.coin,
@@ -174,6 +176,8 @@ export async function runServe(settings: Settings, hooks: ServeHooks = {}): Prom
       await starting;
       await (admin as Promise<AdminServer> | null)?.then((a) => a.close(), () => undefined);
       await (server as ElectrumServer | null)?.stop();
+      // Sessions are gone: requests still waiting for a daemon (all down, say) end now.
+      (running as SyncRuntime | null)?.daemon.close();
       await (chain as ChainState | null)?.stop();
       certificates?.close();
     },
