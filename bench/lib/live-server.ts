@@ -175,7 +175,7 @@ async function main(): Promise<void> {
       cpu: () => cpuSeconds(),
       threads: () => threadSeconds(),
       status: (): LiveStatus => ({
-        live: (chain as unknown as { live: boolean }).live,
+        live: chain.mode === 'zmq',
         modes,
         mempool: chain.mempool.size,
         height: chain.tip.height,
