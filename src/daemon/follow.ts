@@ -1,5 +1,6 @@
 // Something that must follow the daemon in use (a ZMQ subscription): started now, and restarted
-// after every switch, one restart at a time, so that a burst of switches never leaves two open.
+// after every switch, one restart at a time, so that a burst of switches never leaves two open and
+// causes one restart, not one per switch.
 import type { DaemonPool } from './pool.js';
 
 export interface Closable {
@@ -15,9 +16,15 @@ export function followDaemon(pool: Pick<DaemonPool, 'onSwitch'>, start: () => Pr
   let current: Closable | null = null;
   let closed = false;
   let chain: Promise<void> = Promise.resolve();
+  // A restart queued and not begun yet: the switches of an outage (one per failed request, round-robin)
+  // share it, and it follows whichever daemon is in use when it begins.
+  let queued = false;
   const restart = (): void => {
+    if (queued) return;
+    queued = true;
     chain = chain
       .then(async () => {
+        queued = false;
         const old = current;
         current = null;
         await old?.close();
