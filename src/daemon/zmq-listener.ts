@@ -144,7 +144,7 @@ export class ZmqListener extends EventEmitter<ZmqListenerEvents> {
     this.lastCounter.set(topic, counter);
     if (last !== undefined && counter !== ((last + 1) >>> 0)) {
       const gap: ZmqGap = { topic, expected: (last + 1) >>> 0, got: counter };
-      this.log.warn(gap, 'zmq messages lost; consumers resync');
+      // Logged by the consumer, which knows what the loss costs (a resync, or only an RPC).
       this.emit('gap', gap);
     }
     const event = parseBody(topic, body, counter);

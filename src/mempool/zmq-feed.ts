@@ -25,8 +25,13 @@ export function followSequence(url: string, chain: ChainState, onBlock: () => vo
     else onBlock();
   });
   listener.on('gap', (g) => {
-    // A lost rawtx only costs an RPC; lost sequence messages need a resync.
-    if (g.topic !== 'sequence') return;
+    // A lost rawtx only costs an RPC (a block publishes one per transaction it holds, and a big block can
+    // overflow the publisher's high-water mark); lost sequence messages need a resync.
+    if (g.topic !== 'sequence') {
+      log.debug(g, 'zmq rawtx messages lost; their transactions are fetched over RPC');
+      return;
+    }
+    log.warn(g, 'zmq messages lost; the mempool resyncs');
     chain.resync(`ZMQ sequence messages lost (expected #${g.expected}, got #${g.got})`);
     onBlock();
   });

@@ -13,7 +13,10 @@ export interface BlockAnnouncements {
 export function subscribeHashblock(url: string, onBlock: () => void, log: Logger, onConnect?: () => void): BlockAnnouncements {
   const listener = new ZmqListener({ addresses: url, topics: ['hashblock'], logger: log });
   listener.on('hashblock', () => onBlock());
-  listener.on('gap', () => onBlock());
+  listener.on('gap', (g) => {
+    log.info(g, 'zmq hashblock messages lost; looking at the daemon now');
+    onBlock();
+  });
   listener.on('connect', () => {
     onBlock();
     onConnect?.();

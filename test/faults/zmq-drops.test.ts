@@ -74,7 +74,7 @@ describe('ZMQ sequence messages lost', { skip: usingBitcoind ? 'devnet only: a r
     return ms;
   }
 
-  const gaps = () => capture.find(/zmq messages lost; consumers resync/).filter((l) => l.topic === 'sequence').length;
+  const gaps = () => capture.find(/zmq messages lost; the mempool resyncs/).filter((l) => l.topic === 'sequence').length;
 
   test('a lost A: the next message shows the gap, and the resync brings the lost transaction', async () => {
     const a = await pair.regtest.newAddress();
