@@ -4,13 +4,10 @@
 // the mempool, from each other and from an index view. The caller applies the result in one
 // synchronous step, if the view it was computed against is still the one served.
 import { fromDisplayHex, toDisplayHex } from '../chain/hash.js';
-import { parseTx } from '../chain/tx.js';
-
-/** Raw transactions from ZMQ kept for their 'A' announcement (a few seconds' worth at any rate). */
-const ANNOUNCED_KEPT = 20_000;
 import type { IndexView, Outpoint, ScriptKey } from '../index/types.js';
 import type { Mempool } from './mempool.js';
 import type { MempoolSource } from './source.js';
+import { PublishedTxs } from './published.js';
 import { parseMempoolTx, resolvedMempoolTx, txidOfKey, txKeyOf, type MempoolTx, type ParsedMempoolTx, type SpentCoin, type TxKey } from './tx.js';
 
 export interface RefreshPlan {
@@ -29,7 +26,7 @@ export class MempoolRefresher {
   /** Parsed transactions fetched but not in the mempool yet. */
   private readonly fetched = new Map<TxKey, ParsedMempoolTx>();
   /** Raw transactions the daemon published (ZMQ rawtx), so that announced ones need no RPC. */
-  private readonly announced = new Map<TxKey, ParsedMempoolTx>();
+  private readonly published = new PublishedTxs();
 
   constructor(private readonly source: MempoolSource) {}
 
@@ -79,15 +76,10 @@ export class MempoolRefresher {
    * resolve yet (a parent or block not seen) stay downloaded for a later try.
    */
   async fetchAdded(view: IndexView, mempool: Mempool, keys: readonly TxKey[]): Promise<MempoolTx[]> {
-    const missing: TxKey[] = [];
-    for (const k of keys) {
-      if (this.fetched.has(k) || mempool.has(k)) continue;
-      const published = this.announced.get(k);
-      if (published) {
-        this.announced.delete(k);
-        this.fetched.set(k, published);
-      } else missing.push(k);
-    }
+    const wanted = new Set<TxKey>();
+    for (const k of keys) if (!this.fetched.has(k) && !mempool.has(k)) wanted.add(k);
+    for (const p of this.published.take(wanted)) this.fetched.set(p.key, p);
+    const missing = [...wanted];
     const raws = await this.source.rawTransactions(missing.map((k) => toDisplayHex(txidOfKey(k))));
     raws.forEach((raw, i) => {
       const parsed = raw && parseMempoolTx(missing[i]!, raw);
@@ -103,17 +95,7 @@ export class MempoolRefresher {
 
   /** A raw transaction the daemon published (ZMQ rawtx); kept a while for its announcement. */
   announceRaw(raw: Buffer): void {
-    let key: TxKey;
-    try {
-      key = txKeyOf(parseTx(raw).txid);
-    } catch {
-      return;
-    }
-    const parsed = parseMempoolTx(key, Buffer.from(raw));
-    if (!parsed) return;
-    this.announced.set(key, parsed);
-    // Blocks' transactions are published too: keep only the most recent ones.
-    if (this.announced.size > ANNOUNCED_KEPT) this.announced.delete(this.announced.keys().next().value!);
+    this.published.add(raw);
   }
 
   /** Downloaded transactions waiting for their inputs (retried after a block). */

@@ -2,7 +2,7 @@
 // memory), its fee and vsize, and per input and output the script key and value that balances,
 // histories and UTXO answers need. Inputs and outputs are parallel flat arrays, not an object
 // each: a 50,000-tx mempool holds ~100,000 of them.
-import { parseTx, txVsize } from '../chain/tx.js';
+import { parseTx, txVsize, type Tx } from '../chain/tx.js';
 import { scriptHash, isUnspendable } from '../chain/scripthash.js';
 import { scriptKeyOf } from '../index/index.js';
 import type { ScriptKey } from '../index/types.js';
@@ -176,6 +176,21 @@ export function parseMempoolTx(key: TxKey, raw: Buffer): ParsedMempoolTx | null 
     return null;
   }
   if (txKeyOf(tx.txid) !== key) return null;
+  return parsedOf(key, raw, tx);
+}
+
+/** A raw transaction of unknown txid (ZMQ rawtx), parsed; null if it does not parse. */
+export function parsePublishedTx(raw: Buffer): ParsedMempoolTx | null {
+  let tx;
+  try {
+    tx = parseTx(raw);
+  } catch {
+    return null;
+  }
+  return parsedOf(txKeyOf(tx.txid), Buffer.from(raw), tx);
+}
+
+function parsedOf(key: TxKey, raw: Buffer, tx: Tx): ParsedMempoolTx {
   const prevouts = tx.inputs.map((i) => outpointKeyOf(txKeyOf(i.prevTxid), i.prevVout));
   const outScripts = tx.outputs.map((o) => (isUnspendable(o.script) ? '' : scriptKeyOf(scriptHash(o.script))));
   const outValues = tx.outputs.map((o) => o.value);
