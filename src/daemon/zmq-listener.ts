@@ -1,6 +1,6 @@
 // bitcoind's ZMQ notifications as typed events. Each message is [topic, body, 4-byte LE counter];
 // the counter increases by one per topic, so a jump means messages were lost (high-water mark,
-// reconnect, publisher restart) and the consumer must resync by polling: that is the 'gap' event.
+// reconnect, publisher restart): that is the 'gap' event, and the consumer decides what the loss costs.
 // zeromq reconnects by itself; this class only watches and reports.
 import { EventEmitter } from 'node:events';
 import * as zmq from 'zeromq';

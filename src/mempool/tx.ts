@@ -169,25 +169,22 @@ export interface ParsedMempoolTx {
 
 /** Parses raw bytes the daemon says are transaction `key`; null if they are not. */
 export function parseMempoolTx(key: TxKey, raw: Buffer): ParsedMempoolTx | null {
-  let tx;
-  try {
-    tx = parseTx(raw);
-  } catch {
-    return null;
-  }
-  if (txKeyOf(tx.txid) !== key) return null;
-  return parsedOf(key, raw, tx);
+  const tx = tryParse(raw);
+  return tx && txKeyOf(tx.txid) === key ? parsedOf(key, raw, tx) : null;
 }
 
-/** A raw transaction of unknown txid (ZMQ rawtx), parsed; null if it does not parse. */
+/** A raw transaction of unknown txid (ZMQ rawtx), parsed into a copy of its bytes; null if it does not parse. */
 export function parsePublishedTx(raw: Buffer): ParsedMempoolTx | null {
-  let tx;
+  const tx = tryParse(raw);
+  return tx && parsedOf(txKeyOf(tx.txid), Buffer.from(raw), tx);
+}
+
+function tryParse(raw: Buffer): Tx | null {
   try {
-    tx = parseTx(raw);
+    return parseTx(raw);
   } catch {
     return null;
   }
-  return parsedOf(txKeyOf(tx.txid), Buffer.from(raw), tx);
 }
 
 function parsedOf(key: TxKey, raw: Buffer, tx: Tx): ParsedMempoolTx {

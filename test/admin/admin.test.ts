@@ -2,24 +2,10 @@
 // (listing and switching), reorg N (sessions are notified as in a real reorg) and stop.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { startRegtest, freePorts, type Regtest } from '../helpers/regtest.js';
 import { TestClient } from '../helpers/electrum-client.js';
-import { ANODE, AnodeProcess, anodeEnv } from '../sync/cli-helpers.js';
+import { AnodeProcess, anodeEnv, anodeRpc as rpc } from '../sync/cli-helpers.js';
 import { TempDirs } from '../sync/helpers.js';
-
-/** `anode rpc ...`, run asynchronously: devnet lives in this process and must keep answering meanwhile. */
-function rpc(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ANODE, 'rpc', ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('admin RPC', () => {
   let r: Regtest;

@@ -44,16 +44,7 @@ test('the Electrum wallet restores, syncs, receives, pays and follows a reorg th
   const t0 = Date.now();
   const lap = (what: string) => process.stdout.write(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}\n`);
   // The wallet's offline set-up (a Python start per command) runs while the stack starts.
-  const preparing = (async () => {
-    const w = await ElectrumWallet.create({ bin: electrum, keep: process.env.KEEP_ELECTRUM === '1' });
-    try {
-      await w.restore(SEED);
-      return { w, addresses: await w.listAddresses('receiving') };
-    } catch (e) {
-      await w.stop();
-      throw e;
-    }
-  })();
+  const preparing = ElectrumWallet.restored(SEED, { bin: electrum, keep: process.env.KEEP_ELECTRUM === '1' });
   let stack: Stack;
   try {
     stack = await startStack({ services: [{ protocol: 'tcp', host: '127.0.0.1', port: 0 }] });

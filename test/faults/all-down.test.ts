@@ -6,30 +6,28 @@
 // every daemon down again, SIGTERM still stops the server promptly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as bitcoin from 'bitcoinjs-lib';
-import { startRegtestPair, freePorts, pollUntil, type RegtestPair } from '../helpers/regtest.js';
+import { startRegtestPair, pollUntil, type RegtestPair } from '../helpers/regtest.js';
 import { TestClient, type RpcAnswer } from '../helpers/electrum-client.js';
-import { walkChain, scripthashOf } from '../helpers/chain-walk.js';
+import { walkChain, addressScripthash } from '../helpers/chain-walk.js';
 import { unsentPayment } from '../helpers/chain-ops.js';
 import { DaemonPool } from '../../src/daemon/pool.js';
-import { AnodeProcess, anodeEnv } from '../sync/cli-helpers.js';
+import type { AnodeProcess } from '../sync/cli-helpers.js';
 import { TempDirs } from '../sync/helpers.js';
-import { adminJson, daemonUrl, expectServed, headerHashHex, logRecords, notifiedHeader, notifiedStatus, stopwatch } from './checks.js';
+import { adminJson, startServe, expectServed, headerHashHex, logRecords, notifiedHeader, notifiedStatus, stopwatch } from './checks.js';
 
 const LIVE_MS = 2500;
-const shOf = (address: string) => scripthashOf(bitcoin.address.toOutputScript(address, bitcoin.networks.regtest).toString('hex'));
 
 test('every daemon down: the index keeps answering, a broadcast fails clearly, and all recovers', { timeout: 180_000 }, async () => {
   const clock = stopwatch('all-down');
   const dirs = new TempDirs();
   let pair: RegtestPair | null = null;
-  let proc: AnodeProcess | null = null;
+  let proc = null as AnodeProcess | null; // set by startServe's callback
   const clients: TestClient[] = [];
   try {
     pair = await startRegtestPair({ blocks: 110 });
     const r = pair.regtest;
     const addrs = await Promise.all([0, 1, 2].map(() => r.newAddress('bech32')));
-    const shs = addrs.map(shOf);
+    const shs = addrs.map(addressScripthash);
     await r.pay(addrs[0]!, 210_000);
     await r.mine(1);
     await r.pay(addrs[0]!, 220_000);
@@ -38,21 +36,10 @@ test('every daemon down: the index keeps answering, a broadcast fails clearly, a
     const payment = await unsentPayment(r, addrs[1]!, 230_000);
     await pair.waitSynced();
 
-    const [tcp, admin] = await freePorts(2);
-    const env = anodeEnv(pair.endpoints[0], dirs.make(), {
-      DAEMON_URL: pair.endpoints.map(daemonUrl).join(','),
-      SERVICES: `tcp://127.0.0.1:${tcp},rpc://127.0.0.1:${admin}`,
-      // Both polls at minutes: Anode must notice the daemon's return and follow it by itself (its
-      // calls retrying, ZMQ subscribed again), not by a poll.
-      MEMPOOL_POLL_MS: '600000',
-      DAEMON_POLL_INTERVAL_BLOCKS: '600000',
-      REQUEST_TIMEOUT: '60',
-      ANODE_DEBUG_ERRORS: '1',
-    });
-    const anode = new AnodeProcess(['serve'], env);
-    proc = anode;
-    await anode.waitFor(/serving Electrum wallets/);
-    const c = await TestClient.open(tcp!, '1.4', 'all-down-session');
+    // Both polls at minutes (startServe): Anode must notice the daemon's return and follow it by itself
+    // (its calls retrying, ZMQ subscribed again), not by a poll.
+    const { anode, env, tcp } = await startServe(pair.endpoints, dirs.make(), { REQUEST_TIMEOUT: '60', ANODE_DEBUG_ERRORS: '1' }, (p) => (proc = p));
+    const c = await TestClient.open(tcp, '1.4', 'all-down-session');
     clients.push(c);
     const tip = await c.request<{ height: number; hex: string }>('blockchain.headers.subscribe');
     const walk = await walkChain(r);
@@ -75,7 +62,7 @@ test('every daemon down: the index keeps answering, a broadcast fails clearly, a
     assert.deepEqual(await c.request('blockchain.headers.subscribe'), tip);
     const header = await c.request<string>('blockchain.block.header', [tip.height - 5]);
     assert.equal(headerHashHex(header), walk.blockHashes[tip.height - 5]);
-    const c2 = await TestClient.open(tcp!, '1.4', 'new-while-down');
+    const c2 = await TestClient.open(tcp, '1.4', 'new-while-down');
     clients.push(c2);
     assert.equal(await c2.request('blockchain.scripthash.subscribe', [shs[0]]), walk.status(shs[0]!));
     const indexMs = Date.now() - t0;
@@ -137,7 +124,7 @@ test('every daemon down: the index keeps answering, a broadcast fails clearly, a
     await notifiedStatus(c, shs[1]!, now.status(shs[1]!), 10_000);
     clock.lap(`a new transaction notified in ${txMs} ms; the broadcast went through`);
     const p = pair;
-    await expectServed(tcp!, () => p.nodes[1], 'after every daemon was down');
+    await expectServed(tcp, () => p.nodes[1], 'after every daemon was down');
     assert.equal((await adminJson<Array<{ current: boolean }>>(env, 'daemon_url')).map((d) => d.current).join(), 'false,true');
     for (const x of clients) assert.equal(x.closed, false, 'sessions stay open');
 

@@ -3,7 +3,6 @@
 // walk of the daemon's RPC, polled until they agree or a deadline passes; a logger that keeps its
 // lines; notification waits; `anode serve` as a child process with several daemons and the admin RPC.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -11,8 +10,8 @@ import type { Logger } from '../../src/log.js';
 import type { DaemonEndpoint } from '../../src/daemon/types.js';
 import { walkChain, type ChainWalk } from '../helpers/chain-walk.js';
 import { TestClient, type Notification } from '../helpers/electrum-client.js';
-import type { Regtest } from '../helpers/regtest.js';
-import { ANODE } from '../sync/cli-helpers.js';
+import { freePorts, type Regtest } from '../helpers/regtest.js';
+import { AnodeProcess, anodeEnv, anodeRpc } from '../sync/cli-helpers.js';
 
 /** A pino logger whose JSON lines are kept (and searchable) in memory. */
 export function capturingLogger(level = 'debug'): { logger: Logger; lines: string[]; find(re: RegExp): Array<Record<string, unknown>> } {
@@ -155,17 +154,26 @@ export function daemonUrl(e: DaemonEndpoint): string {
   return u.toString().replace(/\/$/, '');
 }
 
-/** `anode rpc ...`, run asynchronously: devnet lives in this process and must keep answering meanwhile. */
-export function anodeRpc(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ANODE, 'rpc', ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+/**
+ * Starts `anode serve` over `endpoints` (DAEMON_URL lists them all) with a TCP port and the admin RPC,
+ * both polls at minutes: what a test waits for must come by ZMQ and by retries, not by a poll.
+ * `spawned` sees the process before it serves (to stop it if the wait fails).
+ */
+export async function startServe(
+  endpoints: readonly DaemonEndpoint[], dbDirectory: string, extra: Record<string, string>, spawned: (p: AnodeProcess) => void,
+): Promise<{ anode: AnodeProcess; env: NodeJS.ProcessEnv; tcp: number }> {
+  const [tcp, admin] = await freePorts(2);
+  const env = anodeEnv(endpoints[0]!, dbDirectory, {
+    DAEMON_URL: endpoints.map(daemonUrl).join(','),
+    SERVICES: `tcp://127.0.0.1:${tcp},rpc://127.0.0.1:${admin}`,
+    MEMPOOL_POLL_MS: '600000',
+    DAEMON_POLL_INTERVAL_BLOCKS: '600000',
+    ...extra,
   });
+  const anode = new AnodeProcess(['serve'], env);
+  spawned(anode);
+  await anode.waitFor(/serving Electrum wallets/);
+  return { anode, env, tcp: tcp! };
 }
 
 /** `anode rpc COMMAND --json`, parsed. */

@@ -7,11 +7,10 @@
 // daemon reports them, and the Electrum wallet agrees with the node (balance, heights).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as bitcoin from 'bitcoinjs-lib';
 import { startRegtestPair, type RegtestPair } from '../helpers/regtest.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { TestClient } from '../helpers/electrum-client.js';
-import { walkChain, scripthashOf, type ChainWalk } from '../helpers/chain-walk.js';
+import { walkChain, addressScripthash, type ChainWalk } from '../helpers/chain-walk.js';
 import { mineOnly } from '../helpers/chain-ops.js';
 import { ElectrumWallet, findElectrum, type HistoryItem } from '../helpers/electrum-wallet.js';
 import { fromDisplayHex } from '../../src/chain/hash.js';
@@ -22,22 +21,12 @@ import { expectServed, isHeaderAt, lastStatus, stopwatch } from './checks.js';
 const SEED = 'position valve leave dilemma burger toward gossip soldier arrange hollow claim cruise';
 const electrum = findElectrum();
 const skip = !electrum && process.env.CI !== 'true' ? 'electrum is not installed (apt-get install electrum); CI=true makes this a failure' : false;
-const shOf = (address: string) => scripthashOf(bitcoin.address.toOutputScript(address, bitcoin.networks.regtest).toString('hex'));
 
 test('a reorg of depth 3 under subscribed sessions and the Electrum wallet', { skip, timeout: 240_000 }, async () => {
   if (!electrum) assert.fail('CI=true but `electrum` is not on PATH');
   const clock = stopwatch('reorg-wallet');
   // The wallet's offline set-up runs while the chain and the stack start.
-  const preparing = (async () => {
-    const w = await ElectrumWallet.create({ bin: electrum });
-    try {
-      await w.restore(SEED);
-      return { w, addresses: await w.listAddresses('receiving') };
-    } catch (e) {
-      await w.stop();
-      throw e;
-    }
-  })();
+  const preparing = ElectrumWallet.restored(SEED, { bin: electrum });
   let pair: RegtestPair | null = null;
   let stack: Stack | null = null;
   let wallet: ElectrumWallet | null = null;
@@ -63,7 +52,7 @@ test('a reorg of depth 3 under subscribed sessions and the Electrum wallet', { s
     const client = c;
     await c.request('blockchain.headers.subscribe');
     const others = await Promise.all([0, 1].map(() => r.newAddress()));
-    const shs = [...addresses.slice(0, 6), ...others].map(shOf);
+    const shs = [...addresses.slice(0, 6), ...others].map(addressScripthash);
     for (const sh of shs) await c.request('blockchain.scripthash.subscribe', [sh]);
 
     // Payments made at tip h0 (so every one is final again right after the fork), mined one block at a
@@ -87,7 +76,7 @@ test('a reorg of depth 3 under subscribed sessions and the Electrum wallet', { s
       const mine = [p1, p2, p3, p4, p5];
       const expected = { confirmed: 0, unconfirmed: 0 };
       for (const a of addresses.slice(0, 4)) {
-        const b = walk.balance(shOf(a));
+        const b = walk.balance(addressScripthash(a));
         expected.confirmed += b.confirmed;
         expected.unconfirmed += b.unconfirmed;
       }

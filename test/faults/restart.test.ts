@@ -6,22 +6,20 @@
 // answer is what the restarted daemon's chain says: nothing is lost across the restart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as bitcoin from 'bitcoinjs-lib';
-import { startRegtestPair, freePorts, pollUntil, type RegtestPair } from '../helpers/regtest.js';
+import { startRegtestPair, pollUntil, type RegtestPair } from '../helpers/regtest.js';
 import { TestClient } from '../helpers/electrum-client.js';
-import { walkChain, scripthashOf } from '../helpers/chain-walk.js';
-import { AnodeProcess, anodeEnv } from '../sync/cli-helpers.js';
+import { walkChain, addressScripthash } from '../helpers/chain-walk.js';
+import type { AnodeProcess } from '../sync/cli-helpers.js';
 import { TempDirs } from '../sync/helpers.js';
-import { adminJson, daemonUrl, expectServed, lastStatus, logRecords, notifiedHeader, notifiedStatus, stopwatch } from './checks.js';
+import { adminJson, startServe, expectServed, lastStatus, logRecords, notifiedHeader, notifiedStatus, stopwatch } from './checks.js';
 
-const shOf = (address: string) => scripthashOf(bitcoin.address.toOutputScript(address, bitcoin.networks.regtest).toString('hex'));
 const LIVE_MS = 2500;
 
 test('the daemon restarts (clean stop, then SIGKILL): ZMQ reconnects, nothing is lost', { timeout: 240_000 }, async () => {
   const clock = stopwatch('restart');
   const dirs = new TempDirs();
   let pair: RegtestPair | null = null;
-  let proc: AnodeProcess | null = null;
+  let proc = null as AnodeProcess | null; // set by startServe's callback
   let c: TestClient | null = null;
   try {
     pair = await startRegtestPair({ blocks: 110 });
@@ -32,24 +30,15 @@ test('the daemon restarts (clean stop, then SIGKILL): ZMQ reconnects, nothing is
     await first.pay(before, 100_000);
     await pair.waitSynced();
 
-    const [tcp, admin] = await freePorts(2);
-    const env = anodeEnv(pair.endpoints[0], dirs.make(), {
-      DAEMON_URL: daemonUrl(pair.endpoints[0]),
-      SERVICES: `tcp://127.0.0.1:${tcp},rpc://127.0.0.1:${admin}`,
-      MEMPOOL_POLL_MS: '600000',
-      DAEMON_POLL_INTERVAL_BLOCKS: '600000',
-    });
-    const anode = new AnodeProcess(['serve'], env);
-    proc = anode;
-    await anode.waitFor(/serving Electrum wallets/);
+    const { anode, env, tcp } = await startServe([pair.endpoints[0]], dirs.make(), {}, (p) => (proc = p));
     clock.lap('anode serve is serving');
-    c = await TestClient.open(tcp!, '1.4', 'restart-session');
+    c = await TestClient.open(tcp, '1.4', 'restart-session');
     const client = c;
     await c.request('blockchain.headers.subscribe');
     /** Subscribed scripts, with the status the subscription answered. */
     const watched = new Map<string, string | null>();
     const watch = async (address: string): Promise<string> => {
-      const sh = shOf(address);
+      const sh = addressScripthash(address);
       if (!watched.has(sh)) watched.set(sh, await client.request<string | null>('blockchain.scripthash.subscribe', [sh]));
       return sh;
     };
@@ -86,7 +75,7 @@ test('the daemon restarts (clean stop, then SIGKILL): ZMQ reconnects, nothing is
       clock.lap(`${how}: daemon 0 is back (${Date.now() - down} ms down)`);
       // ZMQ is back on the same address, and the mempool follows it live again.
       await pollUntil('ZMQ to reconnect', 15_000, () => connects() > connected && lives() > live, () => anode.stdout.slice(-3000));
-      const walk = await expectServed(tcp!, () => p.nodes[0], `after the ${how}`);
+      const walk = await expectServed(tcp, () => p.nodes[0], `after the ${how}`);
       assert.ok(walk.txs.get(confirmed)?.confirmed, 'the payment mined while the daemon was down is indexed');
       assert.ok(walk.txs.has(unconfirmed), 'the payment made while it was down is in its mempool (waitSynced relayed it)');
       assert.ok(walk.txs.has(stays), 'the transaction from before the restart is still there');
@@ -97,13 +86,13 @@ test('the daemon restarts (clean stop, then SIGKILL): ZMQ reconnects, nothing is
       let t0 = Date.now();
       await first.pay(fresh, 130_000);
       let now = await walkChain(first);
-      const txMs = await notifiedStatus(client, shOf(fresh), now.status(shOf(fresh)), LIVE_MS, t0);
+      const txMs = await notifiedStatus(client, addressScripthash(fresh), now.status(addressScripthash(fresh)), LIVE_MS, t0);
       t0 = Date.now();
       await first.mine(1);
       now = await walkChain(first);
       const block = await notifiedHeader(client, now.height, LIVE_MS, t0);
       clock.lap(`${how}: after the restart a transaction was notified in ${txMs} ms, a block in ${block.ms} ms`);
-      await statusesNotified(await expectServed(tcp!, () => p.nodes[0], `after new transactions and a block following the ${how}`));
+      await statusesNotified(await expectServed(tcp, () => p.nodes[0], `after new transactions and a block following the ${how}`));
       const info = await adminJson<{ mempool: { txs: number } }>(env, 'getinfo');
       assert.equal(info.mempool.txs, (await first.rpc<string[]>('getrawmempool')).length);
     }

@@ -5,15 +5,13 @@
 // ends as the survivor's chain says.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as bitcoin from 'bitcoinjs-lib';
-import { startRegtestPair, freePorts, pollUntil, type RegtestPair } from '../helpers/regtest.js';
+import { startRegtestPair, pollUntil, type RegtestPair } from '../helpers/regtest.js';
 import { TestClient } from '../helpers/electrum-client.js';
-import { walkChain, scripthashOf } from '../helpers/chain-walk.js';
-import { AnodeProcess, anodeEnv } from '../sync/cli-helpers.js';
+import { walkChain, addressScripthash } from '../helpers/chain-walk.js';
+import type { AnodeProcess } from '../sync/cli-helpers.js';
 import { TempDirs } from '../sync/helpers.js';
-import { adminJson, daemonUrl, expectServed, logRecords, notifiedHeader, notifiedStatus, stopwatch } from './checks.js';
+import { adminJson, startServe, expectServed, logRecords, notifiedHeader, notifiedStatus, stopwatch } from './checks.js';
 
-const shOf = (address: string) => scripthashOf(bitcoin.address.toOutputScript(address, bitcoin.networks.regtest).toString('hex'));
 
 /** ZMQ news must arrive within this; polling (minutes here) would take far longer. */
 const LIVE_MS = 2500;
@@ -22,30 +20,21 @@ test('the daemon in use dies mid-serve: failover, ZMQ follows the survivor, sess
   const clock = stopwatch('serve-failover');
   const dirs = new TempDirs();
   let pair: RegtestPair | null = null;
-  let proc: AnodeProcess | null = null;
+  let proc = null as AnodeProcess | null; // set by startServe's callback
   const clients: TestClient[] = [];
   try {
     pair = await startRegtestPair({ blocks: 110 });
     const r = pair.regtest;
     const addrs = await Promise.all([0, 1, 2, 3, 4].map((i) => r.newAddress((['bech32', 'legacy', 'p2sh-segwit', 'bech32m', 'bech32'] as const)[i]!)));
-    const shs = addrs.map(shOf);
+    const shs = addrs.map(addressScripthash);
     await r.pay(addrs[0]!, 120_000);
     await r.mine(1);
     await r.pay(addrs[1]!, 130_000);
     await pair.waitSynced();
 
-    const [tcp, admin] = await freePorts(2);
-    const env = anodeEnv(pair.endpoints[0], dirs.make(), {
-      DAEMON_URL: pair.endpoints.map(daemonUrl).join(','),
-      SERVICES: `tcp://127.0.0.1:${tcp},rpc://127.0.0.1:${admin}`,
-      MEMPOOL_POLL_MS: '600000',
-      DAEMON_POLL_INTERVAL_BLOCKS: '600000',
-    });
-    const anode = new AnodeProcess(['serve'], env);
-    proc = anode;
-    await anode.waitFor(/serving Electrum wallets/);
+    const { anode, env, tcp } = await startServe(pair.endpoints, dirs.make(), {}, (p) => (proc = p));
     clock.lap('anode serve is serving');
-    const c = await TestClient.open(tcp!, '1.4', 'failover-session');
+    const c = await TestClient.open(tcp, '1.4', 'failover-session');
     clients.push(c);
     let tip = await c.request<{ height: number }>('blockchain.headers.subscribe');
     const before = await walkChain(r);
@@ -110,14 +99,14 @@ test('the daemon in use dies mid-serve: failover, ZMQ follows the survivor, sess
     clock.lap(`a block on daemon 1 notified in ${header.ms} ms`);
 
     // A new session is served too.
-    const c2 = await TestClient.open(tcp!, '1.4', 'after-failover');
+    const c2 = await TestClient.open(tcp, '1.4', 'after-failover');
     clients.push(c2);
     tip = await c2.request<{ height: number }>('blockchain.headers.subscribe');
     assert.equal(tip.height, walk.height);
 
     // Everything as daemon 1 has it; Anode's mempool is daemon 1's.
     const p = pair;
-    await expectServed(tcp!, () => p.nodes[1], 'after the failover');
+    await expectServed(tcp, () => p.nodes[1], 'after the failover');
     const daemonPool = await pair.nodes[1].rpc<string[]>('getrawmempool');
     assert.equal((await adminJson<{ mempool: { txs: number } }>(env, 'getinfo')).mempool.txs, daemonPool.length);
     clock.lap('every script right');
@@ -131,7 +120,7 @@ test('the daemon in use dies mid-serve: failover, ZMQ follows the survivor, sess
     await notifiedStatus(c, shs[3]!, walk.status(shs[3]!), LIVE_MS, t0);
     assert.ok(walk.txs.has(later));
     assert.equal((await adminJson<{ daemon: string }>(env, 'getinfo')).daemon, pair.endpoints[1].url);
-    await expectServed(tcp!, () => p.nodes[1], 'after the first daemon came back');
+    await expectServed(tcp, () => p.nodes[1], 'after the first daemon came back');
     for (const x of clients) assert.equal(x.closed, false, 'sessions stay open');
 
     anode.child.kill('SIGTERM');

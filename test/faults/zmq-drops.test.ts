@@ -9,7 +9,7 @@ import * as ecc from 'tiny-secp256k1';
 import { startRegtestPair, usingBitcoind, type RegtestPair } from '../helpers/regtest.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { TestClient } from '../helpers/electrum-client.js';
-import { walkChain, scripthashOf } from '../helpers/chain-walk.js';
+import { walkChain, addressScripthash } from '../helpers/chain-walk.js';
 import { bumpFee, spendUnconfirmed } from '../helpers/chain-ops.js';
 import type { FaultInjector } from '../../src/devnet/server.js';
 import { fromDisplayHex } from '../../src/chain/hash.js';
@@ -18,7 +18,6 @@ import { capturingLogger, expectServed, lastStatus, stopwatch } from './checks.j
 
 bitcoin.initEccLib(ecc);
 
-const shOf = (address: string) => scripthashOf(bitcoin.address.toOutputScript(address, bitcoin.networks.regtest).toString('hex'));
 /** Convergence through a gap and a resync: well under the 30 s safety poll. */
 const CONVERGE_MS = 3000;
 
@@ -52,7 +51,7 @@ describe('ZMQ sequence messages lost', { skip: usingBitcoind ? 'devnet only: a r
   });
 
   async function watch(address: string): Promise<string> {
-    const sh = shOf(address);
+    const sh = addressScripthash(address);
     if (!watched.has(sh)) watched.set(sh, await client.request<string | null>('blockchain.scripthash.subscribe', [sh]));
     return sh;
   }
@@ -91,7 +90,7 @@ describe('ZMQ sequence messages lost', { skip: usingBitcoind ? 'devnet only: a r
     await converged('lost A');
     assert.equal(gaps(), before + 1, 'one gap detected');
     assert.ok(capture.find(/mempool resynchronises with the daemon/).some((l) => /ZMQ sequence messages lost/.test(String(l.why))));
-    assert.deepEqual((await client.request<Array<{ tx_hash: string }>>('blockchain.scripthash.get_mempool', [shOf(a)])).map((e) => e.tx_hash), [lost]);
+    assert.deepEqual((await client.request<Array<{ tx_hash: string }>>('blockchain.scripthash.get_mempool', [addressScripthash(a)])).map((e) => e.tx_hash), [lost]);
   });
 
   test('a lost R of a replacement: the old transaction goes, the new one stays', async () => {
@@ -120,7 +119,7 @@ describe('ZMQ sequence messages lost', { skip: usingBitcoind ? 'devnet only: a r
     await pair.regtest.pay(x, 140_000); // A arrives: the gap
     await converged('lost C and two A');
     const walk = await walkChain(pair.regtest);
-    assert.equal(walk.mempool(shOf(y)).length, 2);
+    assert.equal(walk.mempool(addressScripthash(y)).length, 2);
   });
 
   test('everything lost for a while on every topic (hashblock too), then one message', async () => {

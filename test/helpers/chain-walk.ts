@@ -2,6 +2,7 @@
 // (getblock verbosity 2, getrawmempool verbose, getrawtransaction verbose), sharing no code with
 // the index or the mempool: per script, its history, status, balance and unspent outputs.
 import { createHash } from 'node:crypto';
+import * as bitcoin from 'bitcoinjs-lib';
 import type { Regtest } from './regtest.js';
 
 interface RpcTx {
@@ -46,6 +47,11 @@ export interface ChainWalk {
 
 export function scripthashOf(scriptHex: string): string {
   return Buffer.from(createHash('sha256').update(Buffer.from(scriptHex, 'hex')).digest()).reverse().toString('hex');
+}
+
+/** The Electrum scripthash of a regtest address. */
+export function addressScripthash(address: string): string {
+  return scripthashOf(bitcoin.address.toOutputScript(address, bitcoin.networks.regtest).toString('hex'));
 }
 
 const sats = (btc: number) => Math.round(btc * 1e8);

@@ -107,6 +107,18 @@ export class ElectrumWallet {
   }
 
   /** A data directory configured for one server (ours) over TCP, logging to files, nothing else. */
+  /** A wallet restored offline from `seed`, with its receiving addresses; stopped again if that fails. */
+  static async restored(seed: string, opts: ElectrumWalletOptions = {}): Promise<{ w: ElectrumWallet; addresses: string[] }> {
+    const w = await ElectrumWallet.create(opts);
+    try {
+      await w.restore(seed);
+      return { w, addresses: await w.listAddresses('receiving') };
+    } catch (e) {
+      await w.stop();
+      throw e;
+    }
+  }
+
   static async create(opts: ElectrumWalletOptions = {}): Promise<ElectrumWallet> {
     const w = new ElectrumWallet(opts);
     try {

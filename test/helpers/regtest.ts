@@ -80,6 +80,27 @@ const ADDRESS_KINDS: Record<AddressType, OutputKind> = {
   bech32m: 'p2tr',
 };
 
+/** A devnet chain's operations as the Regtest interface has them (mined to the wallet's first address). */
+function devnetChainOps(node: DevnetNode): Pick<Regtest, 'mine' | 'pay' | 'newAddress' | 'reorg'> {
+  const miningAddress = node.wallet.address('p2wpkh');
+  return {
+    async mine(n) {
+      return node.generateToAddress(n, miningAddress).map(toDisplayHex);
+    },
+    async pay(address, sats) {
+      return toDisplayHex(node.wallet.pay([{ address, value: sats }]));
+    },
+    async newAddress(type = 'bech32') {
+      return node.wallet.newAddress(ADDRESS_KINDS[type]);
+    },
+    async reorg(depth) {
+      // A fresh address makes the new branch differ from the blocks it replaces.
+      const hashes = node.reorg(depth, { address: node.wallet.newAddress('p2wpkh') });
+      return toDisplayHex(hashes[hashes.length - 1]);
+    },
+  };
+}
+
 async function startDevnet(opts: RegtestOptions): Promise<DevnetRegtest> {
   const dir = makeTempDir('anode-devnet-');
   const node = await DevnetNode.create();
@@ -101,27 +122,13 @@ async function startDevnet(opts: RegtestOptions): Promise<DevnetRegtest> {
   const endpoint: DaemonEndpoint =
     opts.auth === 'password' ? { url: server.rpcUrl, user: 'anode', password } : { url: server.rpcUrl, cookieFile: server.cookieFile ?? cookieFile };
   const client = new RpcClient(endpoint);
-  const miningAddress = node.wallet.address('p2wpkh');
   const r: DevnetRegtest = {
     kind: 'devnet',
     endpoint,
     zmqUrl: server.zmqUrl,
     coin: node.coin,
     devnet: { node, server },
-    async mine(n) {
-      return node.generateToAddress(n, miningAddress).map(toDisplayHex);
-    },
-    async pay(address, sats) {
-      return toDisplayHex(node.wallet.pay([{ address, value: sats }]));
-    },
-    async newAddress(type = 'bech32') {
-      return node.wallet.newAddress(ADDRESS_KINDS[type]);
-    },
-    async reorg(depth) {
-      // A fresh address makes the new branch differ from the blocks it replaces.
-      const hashes = node.reorg(depth, { address: node.wallet.newAddress('p2wpkh') });
-      return toDisplayHex(hashes[hashes.length - 1]);
-    },
+    ...devnetChainOps(node),
     rpc: (method, params) => client.call(method, params),
     async stop() {
       client.close();
@@ -458,7 +465,6 @@ async function startDevnetPair(opts: RegtestPairOptions): Promise<RegtestPair> {
   }) as [DaemonEndpoint, DaemonEndpoint];
   const zmqUrls = [0, 1].map((i) => `tcp://127.0.0.1:${ports[i]!.zmq}`) as [string, string];
   const clients = endpoints.map((e) => new RpcClient(e));
-  const miningAddress = node.wallet.address('p2wpkh');
   // chain-ops and other helpers reach devnet's node through `devnet` (DevnetRegtest).
   const devnetOf = (i: number): DevnetRegtest['devnet'] => ({
     node,
@@ -474,19 +480,7 @@ async function startDevnetPair(opts: RegtestPairOptions): Promise<RegtestPair> {
     endpoint: endpoints[i]!,
     zmqUrl: zmqUrls[i]!,
     coin: node.coin,
-    async mine(n) {
-      return node.generateToAddress(n, miningAddress).map(toDisplayHex);
-    },
-    async pay(address, sats) {
-      return toDisplayHex(node.wallet.pay([{ address, value: sats }]));
-    },
-    async newAddress(type = 'bech32') {
-      return node.wallet.newAddress(ADDRESS_KINDS[type]);
-    },
-    async reorg(depth) {
-      const hashes = node.reorg(depth, { address: node.wallet.newAddress('p2wpkh') });
-      return toDisplayHex(hashes[hashes.length - 1]);
-    },
+    ...devnetChainOps(node),
     rpc: (method, params) => clients[i]!.call(method, params),
     stop: () => down(i),
   });

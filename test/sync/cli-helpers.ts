@@ -7,6 +7,19 @@ import type { DaemonEndpoint } from '../../src/daemon/types.js';
 
 export const ANODE = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
 
+/** `anode rpc ...`, run asynchronously: devnet lives in this process and must keep answering meanwhile. */
+export function anodeRpc(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [ANODE, 'rpc', ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** Settings for a regtest daemon as environment variables. */
 export function anodeEnv(endpoint: DaemonEndpoint, dbDirectory: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const url = new URL(endpoint.url);
