@@ -3,6 +3,7 @@
 // It is an XPUB so it knows which topics anyone subscribed to: messages nobody wants are not
 // built or queued (their sequence numbers still advance, exactly as if the PUB dropped them), which
 // keeps bulk chain building cheap when only hashblock is watched.
+import net from 'node:net';
 import * as zmq from 'zeromq';
 import type { Logger } from '../../log.js';
 import type { FaultInjector, ZmqTopic } from '../rpc/faults.js';
@@ -113,11 +114,30 @@ export class ZmqPublisher {
     }
   }
 
-  /** Resolves once the port is free again (close() alone releases it later, on ZMQ's I/O thread). */
+  /**
+   * Resolves once the port is free again: close() releases it later, on ZMQ's I/O thread. Not
+   * unbind(): zeromq.js runs it on a libuv worker while this thread still uses the socket (the
+   * subscription loop's receive), and libzmq sockets are not thread-safe (it aborted in
+   * pipe_t::process_pipe_term_ack, and once as a double free).
+   */
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
-    await this.socket.unbind(this.url).catch(() => undefined);
     this.socket.close();
+    const { hostname, port } = new URL(this.url.replace(/^tcp:/, 'http:'));
+    await untilPortFree(hostname.replace(/^\[|\]$/g, ''), Number(port));
+  }
+}
+
+/** Waits (up to ~5 s) until a TCP listener can take host:port. */
+async function untilPortFree(host: string, port: number): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(true)));
+    });
+    if (free) return;
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
